@@ -1,7 +1,522 @@
+/*
+ * main.c - the composition root: command line and configuration file ->
+ * drivers -> crypto -> store -> TLS certificate -> web server, then wait
+ * for a signal and take it all down in reverse order.
+ *
+ * Subcommands (tests and tools rely on them; keep them stable):
+ *   plugpod serve [options]          run the pod
+ *   plugpod version                  print the version
+ *   plugpod config list|get|set ...  read or change pod settings offline
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "civetweb.h"
+#include <mbedtls/version.h>
+
+#include "autoconf.h"
+#include "core/conf.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/settings.h"
+#include "crypto/crypto.h"
+#include "crypto/tls_cert.h"
+#include "drivers/clock/clock.h"
+#include "store/store.h"
+#include "web/server.h"
+
+struct serve_opts {
+    const char *data_dir;
+    const char *host;
+    const char *bind;
+    const char *cert;
+    const char *key;
+    const char *ca_bundle;
+    int https_port;
+    int http_port;
+    bool dev;
+    unsigned request_timeout_ms;
+    char host_buf[300];
+    char conf_strings[8][PATH_MAX]; /* values read from --config */
+    int conf_used;
+};
+
+static void
+usage(FILE *out)
 {
-    puts("plugpod " POD_VERSION);
+    fprintf(out, "usage: plugpod serve [--data DIR] [--host NAME[:PORT]] [--https-port N]\n"
+                 "                     [--http-port N] [--cert PEM --key PEM] [--ca-bundle PEM]\n"
+                 "                     [--bind ADDR] [--dev] [--config FILE] [--log-level LEVEL]\n"
+                 "                     [--request-timeout-ms N]\n"
+                 "       plugpod config list [--data DIR]\n"
+                 "       plugpod config get NAME [--data DIR]\n"
+                 "       plugpod config set NAME VALUE [--data DIR]\n"
+                 "       plugpod version\n");
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Prints "plugpod: <message>" on one line and exits 1. */
+static void
+fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("plugpod: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* out = a "/" b; a path too long for PATH_MAX is an error, not a cut. */
+static void
+path_join(char *out, size_t cap, const char *a, const char *b)
+{
+    int n = snprintf(out, cap, "%s/%s", a, b);
+
+    if (n < 0 || (size_t)n >= cap)
+        fail("path too long: %s/%s", a, b);
+}
+
+static int
+parse_port(const char *s, const char *what)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < 0 || v > 65535)
+        fail("%s must be a port number from 0 to 65535, not '%s'", what, s);
+    return (int)v;
+}
+
+static unsigned
+parse_ms(const char *s, const char *what)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v < 100 || v > 3600000)
+        fail("%s must be milliseconds from 100 to 3600000, not '%s'", what, s);
+    return (unsigned)v;
+}
+
+/* Keeps a value from the config file alive for the process lifetime. */
+static const char *
+conf_keep(struct serve_opts *o, const char *value)
+{
+    if (o->conf_used >= 8)
+        fail("too many path settings in the configuration file");
+    snprintf(o->conf_strings[o->conf_used], PATH_MAX, "%s", value);
+    return o->conf_strings[o->conf_used++];
+}
+
+static int
+apply_conf_key(const char *key, const char *value, int line, void *ctx)
+{
+    struct serve_opts *o = ctx;
+    enum pod_log_level level;
+
+    if (!strcmp(key, "data"))
+        o->data_dir = conf_keep(o, value);
+    else if (!strcmp(key, "host"))
+        o->host = conf_keep(o, value);
+    else if (!strcmp(key, "bind"))
+        o->bind = conf_keep(o, value);
+    else if (!strcmp(key, "cert"))
+        o->cert = conf_keep(o, value);
+    else if (!strcmp(key, "key"))
+        o->key = conf_keep(o, value);
+    else if (!strcmp(key, "ca_bundle"))
+        o->ca_bundle = conf_keep(o, value);
+    else if (!strcmp(key, "https_port"))
+        o->https_port = parse_port(value, "https_port");
+    else if (!strcmp(key, "http_port"))
+        o->http_port = parse_port(value, "http_port");
+    else if (!strcmp(key, "request_timeout_ms"))
+        o->request_timeout_ms = parse_ms(value, "request_timeout_ms");
+    else if (!strcmp(key, "dev"))
+        o->dev = !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1");
+    else if (!strcmp(key, "log_level")) {
+        if (pod_log_level_parse(value, &level) != POD_OK)
+            fail("line %d: log_level must be error, warn, info or debug", line);
+        pod_log_set_level(level);
+    } else
+        fail("line %d: unknown setting '%s'", line, key);
     return 0;
+}
+
+static void
+load_conf_file(struct serve_opts *o, const char *path)
+{
+    char *buf = NULL;
+    FILE *f = fopen(path, "rb");
+    size_t len;
+    int bad = 0, rc;
+
+    if (!f)
+        fail("cannot read configuration file %s: %s", path, strerror(errno));
+    buf = malloc(POD_CONF_MAX_BYTES + 1);
+    if (!buf)
+        fail("out of memory");
+    len = fread(buf, 1, POD_CONF_MAX_BYTES + 1, f);
+    fclose(f);
+    rc = pod_conf_parse(buf, len, apply_conf_key, o, &bad);
+    free(buf);
+    if (rc == POD_ERR_LIMIT && bad == 0)
+        fail("configuration file %s is larger than %d bytes", path, POD_CONF_MAX_BYTES);
+    if (rc != POD_OK)
+        fail("configuration file %s, line %d: %s", path, bad, pod_strerror(rc));
+}
+
+static const char *
+need_arg(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        fail("%s needs a value (see plugpod --help)", argv[*i]);
+    return argv[++*i];
+}
+
+static void
+parse_serve_args(struct serve_opts *o, int argc, char **argv)
+{
+    enum pod_log_level level;
+
+    o->data_dir = CONFIG_POD_DATA_DIR;
+    o->https_port = CONFIG_POD_HTTPS_PORT;
+    o->http_port = CONFIG_POD_HTTP_PORT;
+    /* The file first, so that the command line overrides it. */
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--config"))
+            load_conf_file(o, need_arg(argc, argv, &i));
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--config"))
+            i++;
+        else if (!strcmp(a, "--data"))
+            o->data_dir = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--host"))
+            o->host = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--bind"))
+            o->bind = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--https-port"))
+            o->https_port = parse_port(need_arg(argc, argv, &i), "--https-port");
+        else if (!strcmp(a, "--http-port"))
+            o->http_port = parse_port(need_arg(argc, argv, &i), "--http-port");
+        else if (!strcmp(a, "--cert"))
+            o->cert = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--key"))
+            o->key = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--ca-bundle"))
+            o->ca_bundle = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--dev"))
+            o->dev = true;
+        else if (!strcmp(a, "--request-timeout-ms"))
+            o->request_timeout_ms = parse_ms(need_arg(argc, argv, &i), "--request-timeout-ms");
+        else if (!strcmp(a, "--log-level")) {
+            if (pod_log_level_parse(need_arg(argc, argv, &i), &level) != POD_OK)
+                fail("--log-level must be error, warn, info or debug");
+            pod_log_set_level(level);
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else
+            fail("unknown option '%s' (see plugpod --help)", a);
+    }
+    if (!o->https_port && !o->http_port)
+        fail("at least one of --https-port and --http-port must be non-zero");
+    if (!o->https_port && !o->dev)
+        fail("without HTTPS (--https-port 0) the pod only runs with --dev");
+    if (!!o->cert != !!o->key)
+        fail("--cert and --key go together");
+    if (!o->host) {
+        if (o->https_port == 443 || !o->https_port)
+            snprintf(o->host_buf, sizeof o->host_buf, "localhost");
+        else
+            snprintf(o->host_buf, sizeof o->host_buf, "localhost:%d", o->https_port);
+        o->host = o->host_buf;
+    }
+    if (strlen(o->host) > 255 || strpbrk(o->host, "/ \t\r\n?#@"))
+        fail("--host must be a host name with an optional :port, not '%s'", o->host);
+}
+
+/* Prepares the PEM civetweb serves from: the administrator's certificate
+ * and key combined, or a self-signed certificate for the host made once and
+ * kept in DATA/tls. Writes the path into pem (PATH_MAX bytes). */
+static void
+prepare_tls(const struct serve_opts *o, char *pem)
+{
+    char dir[PATH_MAX], host_file[PATH_MAX], why[256], old_host[300] = "";
+    char fingerprint[65];
+    FILE *f;
+    int rc;
+
+    path_join(dir, sizeof dir, o->data_dir, "tls");
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        fail("cannot create %s: %s", dir, strerror(errno));
+    if (o->cert) {
+        path_join(pem, PATH_MAX, dir, "server.pem");
+        rc = crypto_tls_pem_combine(o->cert, o->key, pem, why, sizeof why);
+        if (rc != POD_OK)
+            fail("TLS certificate: %s", why);
+    } else {
+        path_join(pem, PATH_MAX, dir, "selfsigned.pem");
+        path_join(host_file, sizeof host_file, dir, "selfsigned.host");
+        f = fopen(host_file, "r");
+        if (f) {
+            if (!fgets(old_host, sizeof old_host, f))
+                old_host[0] = '\0';
+            old_host[strcspn(old_host, "\n")] = '\0';
+            fclose(f);
+        }
+        if (access(pem, R_OK) != 0 || strcmp(old_host, o->host) != 0) {
+            rc = crypto_tls_selfsigned_create(pem, o->host);
+            if (rc != POD_OK)
+                fail("cannot create a self-signed certificate in %s: %s", dir, pod_strerror(rc));
+            f = fopen(host_file, "w");
+            if (!f || fprintf(f, "%s\n", o->host) < 0 || fclose(f) != 0)
+                fail("cannot write %s: %s", host_file, strerror(errno));
+            LOG_INFO("main", "created a self-signed certificate for %s", o->host);
+        }
+    }
+    rc = crypto_tls_pem_check(pem, why, sizeof why);
+    if (rc != POD_OK)
+        fail("TLS certificate %s: %s", pem, why);
+    if (crypto_tls_fingerprint(pem, fingerprint) == POD_OK)
+        LOG_INFO("main", "TLS certificate SHA-256 %s", fingerprint);
+}
+
+/* Counts this start and remembers the first one: the settings a restart
+ * must find again. */
+static void
+record_start(struct store *st)
+{
+    struct store_txn *txn = NULL;
+    uint64_t count = 0, first = 0;
+    int rc;
+
+    rc = store_txn_begin(st, true, &txn);
+    if (rc != POD_OK)
+        goto out;
+    rc = store_setting_get_u64(txn, POD_SETTING_START_COUNT, &count);
+    if (rc != POD_OK && rc != POD_ERR_NOTFOUND)
+        goto out;
+    rc = store_setting_set_u64(txn, POD_SETTING_START_COUNT, count + 1);
+    if (rc != POD_OK)
+        goto out;
+    if (store_setting_get_u64(txn, POD_SETTING_FIRST_STARTED_AT, &first) == POD_ERR_NOTFOUND)
+        rc = store_setting_set_u64(txn, POD_SETTING_FIRST_STARTED_AT, (uint64_t)drv_clock_wall());
+    if (rc != POD_OK)
+        goto out;
+    rc = store_txn_commit(txn);
+    txn = NULL;
+out:
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        fail("cannot record the start in %s: %s", store_dir(st), pod_strerror(rc));
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    struct serve_opts o = {0};
+    struct store *st = NULL;
+    struct web_server *ws = NULL;
+    struct web_config wc = {0};
+    char why[512], pem[PATH_MAX] = "";
+    sigset_t set;
+    int sig, rc;
+
+    parse_serve_args(&o, argc, argv);
+    if (o.ca_bundle && access(o.ca_bundle, R_OK) != 0)
+        fail("cannot read --ca-bundle %s: %s", o.ca_bundle, strerror(errno));
+
+    /* Block the stop signals before any thread exists, so that every thread
+     * inherits the mask and only sigwait() below sees them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (crypto_rng_init() != POD_OK)
+        fail("cannot seed the random number generator from the platform");
+    rc = store_open(&st, o.data_dir, NULL, why, sizeof why);
+    if (rc != POD_OK)
+        fail("%s", why);
+    if (o.https_port)
+        prepare_tls(&o, pem);
+    record_start(st);
+
+    wc.host = o.host;
+    wc.bind_address = o.bind;
+    wc.https_port = o.https_port;
+    wc.http_port = o.http_port;
+    wc.tls_pem = pem;
+    wc.dev = o.dev;
+    wc.request_timeout_ms = o.request_timeout_ms;
+    rc = web_server_start(&ws, &wc, st, why, sizeof why);
+    if (rc != POD_OK) {
+        store_close(st);
+        fail("%s", why);
+    }
+    LOG_INFO("main", "plugpod %s ready, data in %s", POD_VERSION, o.data_dir);
+
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            LOG_INFO("main", "SIGHUP ignored (restart the pod to apply configuration)");
+            continue;
+        }
+        break;
+    }
+    LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    web_server_stop(ws);
+    store_close(st);
+    crypto_rng_free();
+    LOG_INFO("main", "stopped");
+    return 0;
+}
+
+/* Splits "--data DIR" out of the config subcommand's arguments. */
+static const char *
+config_data_dir(int *argc, char **argv)
+{
+    const char *dir = CONFIG_POD_DATA_DIR;
+    int j = 0;
+
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], "--data"))
+            dir = need_arg(*argc, argv, &i);
+        else
+            argv[j++] = argv[i];
+    }
+    *argc = j;
+    return dir;
+}
+
+static void
+print_setting(struct store_txn *txn, const struct pod_setting_def *d, bool with_name)
+{
+    char buf[4200];
+    uint64_t v;
+    int rc;
+
+    if (with_name)
+        printf("%s = ", d->name);
+    if (d->type == POD_SETTING_STR) {
+        rc = store_setting_get_str(txn, d->name, buf, sizeof buf);
+        printf("%s\n", rc == POD_OK ? buf : d->default_text);
+    } else {
+        rc = store_setting_get_u64(txn, d->name, &v);
+        if (rc != POD_OK)
+            printf("%s\n", d->default_text);
+        else if (d->type == POD_SETTING_BOOL)
+            printf("%s\n", v ? "true" : "false");
+        else
+            printf("%llu\n", (unsigned long long)v);
+    }
+}
+
+static int
+cmd_config(int argc, char **argv)
+{
+    const char *dir = config_data_dir(&argc, argv);
+    const struct pod_setting_def *defs, *d = NULL;
+    struct store *st = NULL;
+    struct store_txn *txn = NULL;
+    size_t count;
+    uint64_t num;
+    char why[512];
+    int rc;
+
+    if (argc < 1 || (!strcmp(argv[0], "get") && argc != 2) ||
+        (!strcmp(argv[0], "set") && argc != 3) || (!strcmp(argv[0], "list") && argc != 1)) {
+        usage(stderr);
+        return 2;
+    }
+    if (argc >= 2) {
+        d = pod_setting_find(argv[1]);
+        if (!d)
+            fail("no setting named '%s' (plugpod config list shows them)", argv[1]);
+    }
+    if (!strcmp(argv[0], "set")) {
+        if (!d->admin_writable)
+            fail("%s is kept by the pod itself and cannot be set", d->name);
+        rc = pod_setting_parse(d, argv[2], &num);
+        if (rc != POD_OK)
+            fail("'%s' is not a valid value for %s: %s", argv[2], d->name, pod_strerror(rc));
+    } else if (strcmp(argv[0], "get") && strcmp(argv[0], "list")) {
+        usage(stderr);
+        return 2;
+    }
+    if (store_open(&st, dir, NULL, why, sizeof why) != POD_OK)
+        fail("%s", why);
+    rc = store_txn_begin(st, !strcmp(argv[0], "set"), &txn);
+    if (rc != POD_OK)
+        goto out;
+    if (!strcmp(argv[0], "list")) {
+        defs = pod_settings_all(&count);
+        for (size_t i = 0; i < count; i++)
+            print_setting(txn, &defs[i], true);
+    } else if (!strcmp(argv[0], "get")) {
+        print_setting(txn, d, false);
+    } else {
+        rc = d->type == POD_SETTING_STR ? store_setting_set_str(txn, d->name, argv[2])
+                                        : store_setting_set_u64(txn, d->name, num);
+        if (rc != POD_OK)
+            goto out;
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+out:
+    store_txn_abort(txn);
+    store_close(st);
+    if (rc != POD_OK)
+        fail("%s: %s", dir, pod_strerror(rc));
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "serve"))
+        return cmd_serve(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "config"))
+        return cmd_config(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("plugpod %s (board %s; civetweb %s, %s, %s)\n", POD_VERSION, CONFIG_POD_BOARD,
+               mg_version(), MBEDTLS_VERSION_STRING_FULL, MDB_VERSION_STRING);
+        return 0;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "plugpod: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_ALIGN      16u
-#define ARENA_CHUNK_MIN  4096u
+#define ARENA_ALIGN     16u
+#define ARENA_CHUNK_MIN 4096u
 
 struct pod_arena_chunk {
     struct pod_arena_chunk *next;

@@ -16,11 +16,11 @@
 struct pod_arena_chunk;
 
 struct pod_arena {
-    unsigned char *base;           /* current block (borrowed or a chunk) */
-    size_t size;                   /* bytes in the current block */
-    size_t used;                   /* bytes handed out from it */
-    size_t total;                  /* bytes handed out overall */
-    size_t limit;                  /* most bytes this arena may hand out */
+    unsigned char *base;            /* current block (borrowed or a chunk) */
+    size_t size;                    /* bytes in the current block */
+    size_t used;                    /* bytes handed out from it */
+    size_t total;                   /* bytes handed out overall */
+    size_t limit;                   /* most bytes this arena may hand out */
     struct pod_arena_chunk *chunks; /* malloc'd blocks, newest first */
 };
 

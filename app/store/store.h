@@ -29,7 +29,7 @@ struct store_migration {
 };
 
 struct store_options {
-    size_t map_size;    /* bytes; 0 = CONFIG_POD_LMDB_MAP_MB */
+    size_t map_size;      /* bytes; 0 = CONFIG_POD_LMDB_MAP_MB */
     unsigned max_readers; /* 0 = CONFIG_POD_LMDB_MAX_READERS */
     /* Migrations in ascending version order starting at 1; NULL = the
      * pod's own list (store/migrations.c). Tests pass their own. */
@@ -46,8 +46,8 @@ uint32_t store_schema_latest(void);
  * transaction each. A directory written by a newer schema gives
  * POD_ERR_VERSION and is left untouched. On failure why gets a one-line
  * reason for the operator. opt may be NULL. */
-int store_open(struct store **out, const char *dir, const struct store_options *opt,
-               char *why, size_t why_len);
+int store_open(struct store **out, const char *dir, const struct store_options *opt, char *why,
+               size_t why_len);
 
 /* Closes the environment and releases the lock. No transaction may be open. */
 void store_close(struct store *st);

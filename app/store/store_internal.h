@@ -1,0 +1,70 @@
+/*
+ * store_internal.h - private to the .c files of app/store. Nothing else includes it:
+ * LMDB types and codes never leave the store.
+ *
+ * Named databases: LMDB hands out a dbi per name. A dbi opened in a write
+ * transaction that aborts is invalid, and mdb_dbi_open must not run in two
+ * transactions at once. So:
+ *  - store_open opens every existing named database in one read
+ *    transaction and commits it, which makes those handles shared;
+ *  - afterwards only write transactions open (create) databases. LMDB runs
+ *    one writer at a time, so at most one transaction calls mdb_dbi_open;
+ *  - a handle opened by a write transaction is "pending" (visible to that
+ *    transaction only) until it commits; an abort drops it.
+ * Read transactions never call mdb_dbi_open: a name missing from the cache
+ * does not exist, and gives POD_ERR_NOTFOUND.
+ */
+#ifndef POD_STORE_STORE_INTERNAL_H
+#define POD_STORE_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define STORE_MAX_DBS     32 /* mdb_env_set_maxdbs */
+#define STORE_DB_NAME_MAX 32 /* bytes, without the NUL */
+#define STORE_RECORD_V1   1  /* first byte of every record value */
+#define STORE_DB_META     "meta"
+#define STORE_DB_SETTINGS "settings"
+#define STORE_KEY_SCHEMA  "schema_version"
+
+struct store_dbi {
+    char name[STORE_DB_NAME_MAX + 1];
+    MDB_dbi dbi;
+};
+
+struct store {
+    MDB_env *env;
+    int lock_fd;
+    char *dir;
+    uint32_t schema;
+    /* dbis[0, dbi_count) are committed and shared by all transactions;
+     * dbis[dbi_count, dbi_count + dbi_pending) belong to the one open write
+     * transaction. dbi_lock guards all three fields. */
+    pthread_mutex_t dbi_lock;
+    struct store_dbi dbis[STORE_MAX_DBS];
+    size_t dbi_count;
+    size_t dbi_pending;
+};
+
+struct store_txn {
+    struct store *st;
+    MDB_txn *txn;
+    bool write;
+};
+
+/* Maps an LMDB return code or errno value (0 = success) to POD_*. */
+int store_err_map(int rc);
+
+/* Looks up the handle of the named database for txn. POD_ERR_NOTFOUND if
+ * the database does not exist in txn's snapshot. */
+int store_dbi_find(struct store_txn *txn, const char *name, MDB_dbi *out);
+
+/* The built-in migration list (migrations.c); static storage. */
+const struct store_migration *store_builtin_migrations(size_t *count);
+
+#endif

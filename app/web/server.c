@@ -1,0 +1,277 @@
+#include "web/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "autoconf.h"
+#include "civetweb.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "drivers/clock/clock.h"
+#include "web/pages.h"
+#include "web/reply.h"
+
+/* Per-request arena: most pages fit in the stack block; the cap keeps a
+ * single request from taking more than a few MB of a small board. */
+#define REQ_ARENA_STACK (8 * 1024)
+#define REQ_ARENA_LIMIT (4 * 1024 * 1024)
+
+static unsigned
+method_bit(const char *m, bool *head)
+{
+    *head = false;
+    if (strcmp(m, "GET") == 0)
+        return WEB_GET;
+    if (strcmp(m, "HEAD") == 0) {
+        *head = true;
+        return WEB_GET;
+    }
+    if (strcmp(m, "POST") == 0)
+        return WEB_POST;
+    if (strcmp(m, "PUT") == 0)
+        return WEB_PUT;
+    if (strcmp(m, "DELETE") == 0)
+        return WEB_DELETE;
+    if (strcmp(m, "PATCH") == 0)
+        return WEB_PATCH;
+    return 0;
+}
+
+static const struct web_route *
+route_find(const char *path)
+{
+    for (const struct web_route *r = web_routes(); r->path; r++) {
+        if (r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static void
+allow_header(unsigned methods, char *buf, size_t cap)
+{
+    static const struct {
+        unsigned bit;
+        const char *names;
+    } map[] = {{WEB_GET, "GET, HEAD"},
+               {WEB_POST, "POST"},
+               {WEB_PUT, "PUT"},
+               {WEB_DELETE, "DELETE"},
+               {WEB_PATCH, "PATCH"}};
+    size_t len = (size_t)snprintf(buf, cap, "Allow: ");
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if ((methods & map[i].bit) && len < cap)
+            len +=
+                (size_t)snprintf(buf + len, cap - len, "%s%s", len > 7 ? ", " : "", map[i].names);
+    }
+    if (len < cap)
+        snprintf(buf + len, cap - len, "\r\n");
+}
+
+/* JSON error bodies for API-style paths and for clients that ask for JSON. */
+static bool
+prefers_json(const struct web_req *req)
+{
+    const char *accept = web_header(req, "Accept");
+    size_t n = strlen(req->path);
+
+    if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/health") == 0 ||
+        (n > 5 && strcmp(req->path + n - 5, ".json") == 0))
+        return true;
+    return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
+}
+
+static int
+redirect_to_https(struct web_req *req)
+{
+    const struct web_server *ws = req->server;
+    const char *q = req->ri->query_string;
+    char *loc;
+
+    /* The target is built from the configured public name, never from the
+     * request's Host header, so a client cannot make us point elsewhere. */
+    loc = pod_arena_printf(&req->arena, "https://%s%s%s%s", ws->cfg.host,
+                           req->ri->local_uri_raw ? req->ri->local_uri_raw : "/", q ? "?" : "",
+                           q ? q : "");
+    if (!loc)
+        return web_reply_error(req, 500, "Out of memory");
+    return web_reply_redirect(req, 301, loc);
+}
+
+static int
+dispatch(struct mg_connection *conn, void *cbdata)
+{
+    unsigned char stack_block[REQ_ARENA_STACK];
+    struct web_server *ws = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    struct web_req req = {.conn = conn, .ri = ri, .server = ws};
+    const struct web_route *route;
+    uint64_t t0 = drv_clock_monotonic_ms();
+    unsigned bit;
+    bool allowed;
+    size_t body_max;
+    char allow[96];
+
+    pod_arena_init(&req.arena, stack_block, sizeof stack_block, REQ_ARENA_LIMIT);
+    req.path = ri->local_uri ? ri->local_uri : "/";
+    req.json = prefers_json(&req);
+    bit = method_bit(ri->request_method, &req.head);
+
+    if (ri->num_headers > CONFIG_POD_MAX_HEADERS) {
+        web_reply_error(&req, 431, "Too many header lines");
+        goto out;
+    }
+    route = route_find(req.path);
+    allowed = route && bit && (route->methods & bit);
+    body_max = allowed && route->body_max ? route->body_max : (size_t)CONFIG_POD_REQUEST_BODY_MAX;
+    /* Refuse an announced oversized body before reading any of it, whatever
+     * the path: the client learns the limit rather than a routing detail. */
+    if (ri->content_length > 0 && (unsigned long long)ri->content_length > body_max) {
+        web_reply_error(&req, 413, "The request body is too large.");
+        goto out;
+    }
+    if (!ri->is_ssl && !ws->cfg.dev && ws->cfg.https_port) {
+        redirect_to_https(&req);
+        goto out;
+    }
+    if (!route) {
+        web_reply_error(&req, 404, "There is nothing at this address.");
+        goto out;
+    }
+    if (!allowed) {
+        allow_header(route->methods, allow, sizeof allow);
+        web_reply_error_hdr(&req, 405, "This address does not take that method.", allow);
+        goto out;
+    }
+    route->handler(&req);
+    if (!req.answered)
+        web_reply_error(&req, 500, "The page could not be produced.");
+
+out:
+    LOG_DEBUG("web", "%s %s %d %llums", ri->request_method, req.path, req.status,
+              (unsigned long long)(drv_clock_monotonic_ms() - t0));
+    if (req.status == 500)
+        LOG_WARN("web", "%s %s answered 500", ri->request_method, req.path);
+    pod_arena_free(&req.arena);
+    return req.status ? req.status : 500;
+}
+
+static int
+on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    char text[160];
+
+    /* civetweb's own refusals, before routing: answer with the pod's error
+     * body instead of civetweb's page. civetweb 1.15 reports a request head
+     * larger than its buffer as "Malformed message" (400), so say both. */
+    if (status == 400 && msg && strcmp(msg, "Malformed message") == 0)
+        snprintf(text, sizeof text,
+                 "The request is malformed or its header is too large (limit %d bytes).",
+                 CONFIG_POD_MAX_HEADER_BYTES);
+    else
+        snprintf(text, sizeof text, "%s", msg ? msg : web_status_text(status));
+    LOG_INFO("web", "refused a request: %d %s", status, msg ? msg : "");
+    web_reply_bare_error(conn, status, text);
+    return 0;
+}
+
+static int
+on_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    LOG_WARN("web", "civetweb: %s", message);
+    return 1;
+}
+
+int
+web_server_start(struct web_server **out, const struct web_config *cfg, struct store *st, char *why,
+                 size_t why_len)
+{
+    static int library_ready;
+    struct web_server *ws = NULL;
+    struct mg_callbacks callbacks = {0};
+    struct mg_init_data init = {0};
+    char errtext[256] = "";
+    struct mg_error_data error = {.text = errtext, .text_buffer_size = sizeof errtext};
+    char ports[160], threads[16], timeout[16], keepalive[16], reqsize[16];
+    const char *options[32];
+    size_t n = 0, len = 0;
+    const char *bind = cfg->bind_address;
+    int rc = POD_OK;
+
+    *out = NULL;
+    if (!library_ready) {
+        mg_init_library(MG_FEATURES_TLS);
+        library_ready = 1;
+    }
+    ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return POD_ERR_NOMEM;
+    ws->cfg = *cfg;
+    ws->store = st;
+    ws->started_ms = drv_clock_monotonic_ms();
+
+    ports[0] = '\0';
+    if (cfg->https_port)
+        len += (size_t)snprintf(ports + len, sizeof ports - len, "%s%s%ds", bind ? bind : "",
+                                bind ? ":" : "", cfg->https_port);
+    if (cfg->http_port && len < sizeof ports)
+        len += (size_t)snprintf(ports + len, sizeof ports - len, "%s%s%s%d", len ? "," : "",
+                                bind ? bind : "", bind ? ":" : "", cfg->http_port);
+    snprintf(threads, sizeof threads, "%d", CONFIG_POD_WORKER_THREADS);
+    snprintf(timeout, sizeof timeout, "%u",
+             cfg->request_timeout_ms ? cfg->request_timeout_ms : CONFIG_POD_REQUEST_TIMEOUT_MS);
+    snprintf(keepalive, sizeof keepalive, "%d", CONFIG_POD_KEEPALIVE_TIMEOUT_MS);
+    snprintf(reqsize, sizeof reqsize, "%d", CONFIG_POD_MAX_HEADER_BYTES);
+
+    options[n++] = "listening_ports";
+    options[n++] = ports;
+    options[n++] = "num_threads";
+    options[n++] = threads;
+    options[n++] = "request_timeout_ms";
+    options[n++] = timeout;
+    options[n++] = "keep_alive_timeout_ms";
+    options[n++] = keepalive;
+    options[n++] = "enable_keep_alive";
+    options[n++] = "yes";
+    options[n++] = "max_request_size";
+    options[n++] = reqsize;
+    if (cfg->https_port) {
+        options[n++] = "ssl_certificate";
+        options[n++] = cfg->tls_pem;
+    }
+    options[n] = NULL;
+
+    callbacks.http_error = on_http_error;
+    callbacks.log_message = on_log_message;
+    init.callbacks = &callbacks;
+    init.user_data = ws;
+    init.configuration_options = options;
+    ws->ctx = mg_start2(&init, &error);
+    if (!ws->ctx) {
+        snprintf(why, why_len, "cannot start the web server on %s: %s", ports,
+                 errtext[0] ? errtext : "unknown error");
+        rc = POD_ERR_BUSY;
+        goto out;
+    }
+    mg_set_request_handler(ws->ctx, "/", dispatch, ws);
+    LOG_INFO("web", "serving %s as %s (%s)", ports, cfg->host,
+             cfg->dev ? "dev: plain HTTP serves the app" : "plain HTTP redirects to HTTPS");
+    *out = ws;
+    ws = NULL;
+out:
+    free(ws);
+    return rc;
+}
+
+void
+web_server_stop(struct web_server *ws)
+{
+    if (!ws)
+        return;
+    mg_stop(ws->ctx);
+    free(ws);
+}

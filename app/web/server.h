@@ -1,0 +1,45 @@
+/*
+ * server.h - the pod's inbound HTTP(S) server on civetweb: listeners, worker
+ * threads, limits, and dispatch of each request to a route.
+ */
+#ifndef POD_WEB_SERVER_H
+#define POD_WEB_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct web_req;
+
+struct web_config {
+    const char *host;            /* public name, "name" or "name:port"; borrowed */
+    const char *bind_address;    /* listen address, NULL = all IPv4 addresses */
+    int https_port;              /* 0 = no HTTPS listener */
+    int http_port;               /* 0 = no plain listener */
+    const char *tls_pem;         /* key + certificate chain in one PEM; borrowed */
+    bool dev;                    /* plain HTTP serves the app instead of redirecting */
+    unsigned request_timeout_ms; /* 0 = CONFIG_POD_REQUEST_TIMEOUT_MS */
+};
+
+/* What handlers may read of the running server. */
+struct web_server {
+    struct web_config cfg;  /* copied at start; strings stay borrowed */
+    struct store *store;    /* borrowed; outlives the server */
+    uint64_t started_ms;    /* drv_clock_monotonic_ms() at start */
+    struct mg_context *ctx; /* civetweb's */
+};
+
+/* A route handler: answers req through web_reply_* and returns the status. */
+typedef int (*web_handler_fn)(struct web_req *req);
+
+/* Starts the listeners and worker threads. On failure (busy port, bad
+ * certificate) returns a POD_ERR_* code with a one-line reason in why. */
+int web_server_start(struct web_server **out, const struct web_config *cfg, struct store *st,
+                     char *why, size_t why_len);
+
+/* Stops accepting, lets in-flight requests finish, joins the workers and
+ * frees ws. */
+void web_server_stop(struct web_server *ws);
+
+#endif
