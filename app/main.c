@@ -293,7 +293,6 @@ prepare_tls(const struct serve_opts *o, char *pem)
             f = fopen(host_file, "w");
             if (!f || fprintf(f, "%s\n", o->host) < 0 || fclose(f) != 0)
                 fail("cannot write %s: %s", host_file, strerror(errno));
-            LOG_INFO("main", "created a self-signed certificate for %s", o->host);
         }
     }
     rc = crypto_tls_pem_check(pem, why, sizeof why);

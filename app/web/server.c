@@ -178,11 +178,18 @@ on_http_error(struct mg_connection *conn, int status, const char *msg)
     return 0;
 }
 
+/* civetweb's last complaint on the thread running web_server_start(): its
+ * mg_start2() error text is generic ("Failed to setup server ports"), the
+ * message before it names the port and the reason. */
+static _Thread_local char start_complaint[160];
+
 static int
 on_log_message(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
     LOG_WARN("web", "civetweb: %s", message);
+    if (strncmp(message, "Failed to setup", 15) != 0)
+        snprintf(start_complaint, sizeof start_complaint, "%s", message);
     return 1;
 }
 
@@ -237,6 +244,10 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     options[n++] = keepalive;
     options[n++] = "enable_keep_alive";
     options[n++] = "yes";
+    /* Headers and body leave in separate writes: without this, Nagle and
+     * the client's delayed ACK add 40 ms to every answer. */
+    options[n++] = "tcp_nodelay";
+    options[n++] = "1";
     options[n++] = "max_request_size";
     options[n++] = reqsize;
     if (cfg->https_port) {
@@ -250,10 +261,13 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     init.callbacks = &callbacks;
     init.user_data = ws;
     init.configuration_options = options;
+    start_complaint[0] = '\0';
     ws->ctx = mg_start2(&init, &error);
     if (!ws->ctx) {
         snprintf(why, why_len, "cannot start the web server on %s: %s", ports,
-                 errtext[0] ? errtext : "unknown error");
+                 start_complaint[0] ? start_complaint
+                 : errtext[0]       ? errtext
+                                    : "unknown error");
         rc = POD_ERR_BUSY;
         goto out;
     }

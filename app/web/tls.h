@@ -8,7 +8,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-/* Called by civetweb (through tls_hook.h) in place of
+/* Called by civetweb (through civetweb_hook.h) in place of
  * mbedtls_ssl_conf_own_cert(): restricts conf to TLS 1.2 with ECDHE key
  * exchange and AEAD ciphers (AES-GCM, ChaCha20-Poly1305), then installs the
  * certificate and key. cert and key stay owned by civetweb. */
