@@ -1,5 +1,8 @@
 #include "core/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *
 pod_strerror(int err)
 {
@@ -36,4 +39,16 @@ pod_strerror(int err)
         return "corrupt data";
     }
     return "unknown error";
+}
+
+void
+pod_why(char *why, size_t why_len, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || why_len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, why_len, fmt, ap);
+    va_end(ap);
 }

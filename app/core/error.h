@@ -8,6 +8,8 @@
 #ifndef POD_CORE_ERROR_H
 #define POD_CORE_ERROR_H
 
+#include <stddef.h>
+
 enum pod_err {
     POD_OK = 0,
     POD_ERR_NOMEM = -1,    /* an allocation failed */
@@ -28,5 +30,9 @@ enum pod_err {
 
 /* Returns a short static English description of err (never NULL). */
 const char *pod_strerror(int err);
+
+/* Formats a one-line reason for an operator into why (why_len bytes).
+ * Does nothing when why is NULL or why_len is 0. */
+void pod_why(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

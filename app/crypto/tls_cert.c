@@ -43,29 +43,14 @@
 #define TLS_EXT_DER_MAX  (TLS_HOST_MAX + 32)
 #define TLS_SERIAL_LEN   16
 
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || why_len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
-
-/* set_why() with mbedTLS's description of ret appended. */
+/* pod_why() with mbedTLS's description of ret appended. */
 static void
 set_why_tls(char *why, size_t why_len, const char *what, int ret)
 {
     char msg[128];
 
     mbedtls_strerror(ret, msg, sizeof msg);
-    set_why(why, why_len, "%s (%s)", what, msg);
+    pod_why(why, why_len, "%s (%s)", what, msg);
 }
 
 /* ------------------------------------------------------------------ files */
@@ -88,14 +73,14 @@ read_file(const char *path, unsigned char **out, size_t *len, char *why, size_t 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         ret = errno == ENOENT ? POD_ERR_NOTFOUND : POD_ERR_IO;
-        set_why(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        pod_why(why, why_len, "cannot open %s: %s", path, strerror(errno));
         goto out;
     }
     /* One byte more than the cap tells "too large" from "exactly the cap". */
     buf = malloc(TLS_PEM_MAX + 2);
     if (!buf) {
         ret = POD_ERR_NOMEM;
-        set_why(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         goto out;
     }
     for (;;) {
@@ -104,7 +89,7 @@ read_file(const char *path, unsigned char **out, size_t *len, char *why, size_t 
             continue;
         if (n < 0) {
             ret = POD_ERR_IO;
-            set_why(why, why_len, "cannot read %s: %s", path, strerror(errno));
+            pod_why(why, why_len, "cannot read %s: %s", path, strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -112,7 +97,7 @@ read_file(const char *path, unsigned char **out, size_t *len, char *why, size_t 
         used += (size_t)n;
         if (used > TLS_PEM_MAX) {
             ret = POD_ERR_LIMIT;
-            set_why(why, why_len, "%s is larger than %u bytes", path, TLS_PEM_MAX);
+            pod_why(why, why_len, "%s is larger than %u bytes", path, TLS_PEM_MAX);
             goto out;
         }
     }
@@ -200,18 +185,18 @@ write_file_atomic(const char *path, const void *a, size_t alen, const void *b, s
 
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
         ret = POD_ERR_LIMIT;
-        set_why(why, why_len, "path too long");
+        pod_why(why, why_len, "path too long");
         goto out;
     }
     if (unlink(tmp) != 0 && errno != ENOENT) {
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot remove %s: %s", tmp, strerror(errno));
+        pod_why(why, why_len, "cannot remove %s: %s", tmp, strerror(errno));
         goto out;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot create %s: %s", tmp, strerror(errno));
+        pod_why(why, why_len, "cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }
     created = true;
@@ -219,25 +204,25 @@ write_file_atomic(const char *path, const void *a, size_t alen, const void *b, s
     if (fchmod(fd, 0600) != 0 || write_all(fd, a, alen) != POD_OK ||
         write_all(fd, b, blen) != POD_OK || fsync(fd) != 0) {
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot write %s: %s", tmp, strerror(errno));
+        pod_why(why, why_len, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (close(fd) != 0) {
         fd = -1;
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot write %s: %s", tmp, strerror(errno));
+        pod_why(why, why_len, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     fd = -1;
     if (rename(tmp, path) != 0) {
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        pod_why(why, why_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto out;
     }
     created = false;
     if (fsync_parent(path) != POD_OK) {
         ret = POD_ERR_IO;
-        set_why(why, why_len, "cannot sync the directory of %s", path);
+        pod_why(why, why_len, "cannot sync the directory of %s", path);
         goto out;
     }
 out:
@@ -265,11 +250,11 @@ load_key(const unsigned char *buf, size_t len, mbedtls_pk_context *key, char *wh
     if (rc == 0)
         return POD_OK;
     if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-        set_why(why, why_len, "the private key is encrypted; give it without a passphrase");
+        pod_why(why, why_len, "the private key is encrypted; give it without a passphrase");
         return POD_ERR_PARSE;
     }
     if (rc == MBEDTLS_ERR_PK_ALLOC_FAILED) {
-        set_why(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         return POD_ERR_NOMEM;
     }
     set_why_tls(why, why_len, "no usable private key", rc);
@@ -283,7 +268,7 @@ load_chain(const unsigned char *buf, size_t len, mbedtls_x509_crt *chain, char *
     int rc = mbedtls_x509_crt_parse(chain, buf, mbedtls_input_len(buf, len));
 
     if (rc == MBEDTLS_ERR_X509_ALLOC_FAILED) {
-        set_why(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         return POD_ERR_NOMEM;
     }
     if (rc < 0) {
@@ -291,11 +276,11 @@ load_chain(const unsigned char *buf, size_t len, mbedtls_x509_crt *chain, char *
         return POD_ERR_PARSE;
     }
     if (rc > 0) {
-        set_why(why, why_len, "%d certificate(s) in the chain do not parse", rc);
+        pod_why(why, why_len, "%d certificate(s) in the chain do not parse", rc);
         return POD_ERR_PARSE;
     }
     if (chain->raw.len == 0) {
-        set_why(why, why_len, "no certificate found");
+        pod_why(why, why_len, "no certificate found");
         return POD_ERR_PARSE;
     }
     return POD_OK;
@@ -305,7 +290,7 @@ static int
 check_pair(const mbedtls_x509_crt *crt, const mbedtls_pk_context *key, char *why, size_t why_len)
 {
     if (mbedtls_pk_check_pair(&crt->pk, key) != 0) {
-        set_why(why, why_len, "the private key does not belong to the certificate");
+        pod_why(why, why_len, "the private key does not belong to the certificate");
         return POD_ERR_INVAL;
     }
     if (mbedtls_x509_time_is_past(&crt->valid_to))
@@ -587,7 +572,7 @@ crypto_tls_pem_check(const char *pem_path, char *why, size_t why_len)
 
     mbedtls_pk_init(&key);
     mbedtls_x509_crt_init(&chain);
-    set_why(why, why_len, "%s", "");
+    pod_why(why, why_len, "%s", "");
     ret = read_file(pem_path, &buf, &len, why, why_len);
     if (ret != POD_OK)
         goto out;
@@ -650,7 +635,7 @@ crypto_tls_pem_combine(const char *cert_path, const char *key_path, const char *
 
     mbedtls_pk_init(&key);
     mbedtls_x509_crt_init(&chain);
-    set_why(why, why_len, "%s", "");
+    pod_why(why, why_len, "%s", "");
     ret = read_file(cert_path, &cert_buf, &cert_len, why, why_len);
     if (ret != POD_OK)
         goto out;
@@ -673,7 +658,7 @@ crypto_tls_pem_combine(const char *cert_path, const char *key_path, const char *
     key_pem = calloc(1, TLS_KEY_PEM_MAX);
     if (!key_pem) {
         ret = POD_ERR_NOMEM;
-        set_why(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         goto out;
     }
     rc = mbedtls_pk_write_key_pem(&key, key_pem, TLS_KEY_PEM_MAX);
@@ -684,7 +669,7 @@ crypto_tls_pem_combine(const char *cert_path, const char *key_path, const char *
     }
     ret = chain_pem(&chain, &certs_pem, &certs_len);
     if (ret != POD_OK) {
-        set_why(why, why_len, "cannot write the certificates as PEM");
+        pod_why(why, why_len, "cannot write the certificates as PEM");
         goto out;
     }
     ret = write_file_atomic(out_path, key_pem, strlen((char *)key_pem), certs_pem, certs_len, why,

@@ -32,21 +32,6 @@
 /* [format version 1][uint32 little-endian] */
 #define SCHEMA_RECORD_LEN 5
 
-static void why_set(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-why_set(char *why, size_t why_len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || why_len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
-
 int
 store_err_map(int rc)
 {
@@ -311,7 +296,7 @@ migrations_check(const struct store_migration *list, size_t count, char *why, si
 
     for (size_t i = 0; i < count; i++) {
         if (list[i].version != i + 1 || !list[i].apply || !list[i].name) {
-            why_set(why, why_len,
+            pod_why(why, why_len,
                     "invalid migration list: entry %zu has version %" PRIu32
                     " (versions must be 1..N in order, each with a name and apply)",
                     i, list[i].version);
@@ -335,7 +320,7 @@ dir_make(const char *dir, char *why, size_t why_len)
     int err = 0;
 
     if (len >= sizeof(path)) {
-        why_set(why, why_len, "data directory path is too long (%zu bytes)", len);
+        pod_why(why, why_len, "data directory path is too long (%zu bytes)", len);
         rc = POD_ERR_LIMIT;
         goto out;
     }
@@ -357,12 +342,12 @@ dir_make(const char *dir, char *why, size_t why_len)
     if (!err && !S_ISDIR(sb.st_mode))
         err = ENOTDIR;
     if (err) {
-        why_set(why, why_len, "cannot create data directory %s: %s", dir, strerror(err));
+        pod_why(why, why_len, "cannot create data directory %s: %s", dir, strerror(err));
         rc = POD_ERR_IO;
         goto out;
     }
     if (access(dir, W_OK | X_OK) != 0) {
-        why_set(why, why_len, "data directory %s is not writable: %s", dir, strerror(errno));
+        pod_why(why, why_len, "data directory %s is not writable: %s", dir, strerror(errno));
         rc = POD_ERR_IO;
         goto out;
     }
@@ -399,28 +384,28 @@ lock_take(struct store *st, char *why, size_t why_len)
 
     n = snprintf(path, sizeof(path), "%s/%s", st->dir, LOCK_FILE);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        why_set(why, why_len, "data directory path is too long");
+        pod_why(why, why_len, "data directory path is too long");
         rc = POD_ERR_LIMIT;
         goto out;
     }
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        why_set(why, why_len, "cannot open lock file %s: %s", path, strerror(errno));
+        pod_why(why, why_len, "cannot open lock file %s: %s", path, strerror(errno));
         rc = POD_ERR_IO;
         goto out;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) {
-            why_set(why, why_len, "cannot lock %s: %s", path, strerror(errno));
+            pod_why(why, why_len, "cannot lock %s: %s", path, strerror(errno));
             rc = POD_ERR_IO;
             goto out;
         }
         pid = lock_holder(fd);
         if (pid)
-            why_set(why, why_len, "data directory %s is in use by another plugpod (pid %ld)",
+            pod_why(why, why_len, "data directory %s is in use by another plugpod (pid %ld)",
                     st->dir, pid);
         else
-            why_set(why, why_len, "data directory %s is in use by another plugpod (pid unknown)",
+            pod_why(why, why_len, "data directory %s is in use by another plugpod (pid unknown)",
                     st->dir);
         rc = POD_ERR_BUSY;
         goto out;
@@ -428,7 +413,7 @@ lock_take(struct store *st, char *why, size_t why_len)
     /* Our pid, for the error message of the next opener. */
     n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-        why_set(why, why_len, "cannot write lock file %s: %s", path, strerror(errno));
+        pod_why(why, why_len, "cannot write lock file %s: %s", path, strerror(errno));
         rc = POD_ERR_IO;
         goto out;
     }
@@ -460,7 +445,7 @@ env_open(struct store *st, const struct store_options *opt, char *why, size_t wh
     if (mrc == MDB_SUCCESS)
         mrc = mdb_env_set_maxreaders(st->env, readers);
     if (mrc != MDB_SUCCESS) {
-        why_set(why, why_len, "cannot set up LMDB: %s", mdb_strerror(mrc));
+        pod_why(why, why_len, "cannot set up LMDB: %s", mdb_strerror(mrc));
         rc = store_err_map(mrc);
         goto out;
     }
@@ -470,10 +455,10 @@ env_open(struct store *st, const struct store_options *opt, char *why, size_t wh
     if (mrc != MDB_SUCCESS) {
         rc = store_err_map(mrc);
         if (rc == POD_ERR_CORRUPT)
-            why_set(why, why_len, "data directory %s does not hold a valid database: %s", st->dir,
+            pod_why(why, why_len, "data directory %s does not hold a valid database: %s", st->dir,
                     mdb_strerror(mrc));
         else
-            why_set(why, why_len, "cannot open the database in data directory %s: %s", st->dir,
+            pod_why(why, why_len, "cannot open the database in data directory %s: %s", st->dir,
                     mdb_strerror(mrc));
         goto out;
     }
@@ -510,7 +495,7 @@ dbis_load(struct store *st, uint32_t latest, char *why, size_t why_len)
     if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
         goto fail;
     if (st->schema > latest) {
-        why_set(why, why_len,
+        pod_why(why, why_len,
                 "data directory %s has schema version %" PRIu32
                 ", newer than this plugpod supports (%" PRIu32 "); use a newer plugpod",
                 st->dir, st->schema, latest);
@@ -531,7 +516,7 @@ dbis_load(struct store *st, uint32_t latest, char *why, size_t why_len)
             memchr(key.mv_data, '\0', key.mv_size))
             continue;
         if (count == STORE_MAX_DBS) {
-            why_set(why, why_len, "data directory %s holds more than %d databases", st->dir,
+            pod_why(why, why_len, "data directory %s holds more than %d databases", st->dir,
                     STORE_MAX_DBS);
             rc = POD_ERR_LIMIT;
             goto out;
@@ -563,7 +548,7 @@ dbis_load(struct store *st, uint32_t latest, char *why, size_t why_len)
     goto out;
 fail:
     rc = store_err_map(mrc);
-    why_set(why, why_len, "cannot read data directory %s: %s", st->dir, mdb_strerror(mrc));
+    pod_why(why, why_len, "cannot read data directory %s: %s", st->dir, mdb_strerror(mrc));
 out:
     if (cur)
         mdb_cursor_close(cur);
@@ -598,7 +583,7 @@ migrate(struct store *st, const struct store_migration *list, size_t count, char
             txn = NULL;
         }
         if (rc != POD_OK) {
-            why_set(why, why_len,
+            pod_why(why, why_len,
                     "migration of data directory %s to schema %" PRIu32 " (%s) failed: %s", st->dir,
                     m->version, m->name, pod_strerror(rc));
             goto out;
@@ -620,9 +605,9 @@ store_open(struct store **out, const char *dir, const struct store_options *opt,
     size_t count;
     int rc;
 
-    why_set(why, why_len, "%s", "");
+    pod_why(why, why_len, "%s", "");
     if (!out || !dir || !*dir) {
-        why_set(why, why_len, "no data directory given");
+        pod_why(why, why_len, "no data directory given");
         rc = POD_ERR_INVAL;
         goto out;
     }
@@ -631,7 +616,7 @@ store_open(struct store **out, const char *dir, const struct store_options *opt,
         list = opt->migrations;
         count = opt->migration_count;
     } else if (opt && opt->migration_count) {
-        why_set(why, why_len, "invalid migration list: count without migrations");
+        pod_why(why, why_len, "invalid migration list: count without migrations");
         rc = POD_ERR_INVAL;
         goto out;
     } else {
@@ -645,14 +630,14 @@ store_open(struct store **out, const char *dir, const struct store_options *opt,
     if (!st || pthread_mutex_init(&st->dbi_lock, NULL) != 0) {
         free(st);
         st = NULL;
-        why_set(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         rc = POD_ERR_NOMEM;
         goto out;
     }
     st->lock_fd = -1;
     st->dir = strdup(dir);
     if (!st->dir) {
-        why_set(why, why_len, "out of memory");
+        pod_why(why, why_len, "out of memory");
         rc = POD_ERR_NOMEM;
         goto out;
     }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "core/error.h"
 #include "crypto/crypto.h"
 
@@ -23,30 +25,6 @@
 #define DATA_END  "</me:data>"
 
 /* ------------------------------------------------------------------ helpers */
-
-/* Reads a whole vector file into a NUL-terminated heap buffer. */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
 
 /* Copies the text between open and close (first occurrence) into a new
  * NUL-terminated buffer. */
@@ -285,8 +263,8 @@ test_me_base_string(void **state)
 {
     static const char consts[] = ".YXBwbGljYXRpb24veG1s.YmFzZTY0dXJs.UlNBLVNIQTI1Ng==";
     size_t plen, blen;
-    char *payload = slurp(ME_DIR "/status_message.payload.xml", &plen);
-    char *expect = slurp(ME_DIR "/status_message.base_string.txt", &blen);
+    char *payload = test_slurp(ME_DIR "/status_message.payload.xml", &plen);
+    char *expect = test_slurp(ME_DIR "/status_message.base_string.txt", &blen);
     char *data = encode_new(crypto_b64url_encode, payload, plen);
     char *type = encode_new(crypto_b64url_encode, "application/xml", 15);
     char *enc = encode_new(crypto_b64url_encode, "base64url", 9);
@@ -317,8 +295,8 @@ static void
 test_me_envelope_data_and_key_id(void **state)
 {
     size_t plen, dlen;
-    char *payload = slurp(ME_DIR "/status_message.payload.xml", &plen);
-    char *doc = slurp(ME_DIR "/status_message.envelope.xml", NULL);
+    char *payload = test_slurp(ME_DIR "/status_message.payload.xml", &plen);
+    char *doc = test_slurp(ME_DIR "/status_message.envelope.xml", NULL);
     char *data = between(doc, DATA_OPEN, DATA_END);
     char *key_id = between(doc, "key_id=\"", "\"");
     uint8_t *bytes = decode_ok(crypto_b64url_decode, data, &dlen);
@@ -362,8 +340,8 @@ static void
 test_me_edge_cases(void **state)
 {
     size_t plen, dlen, slen;
-    char *payload = slurp(ME_DIR "/status_message.payload.xml", &plen);
-    char *good_doc = slurp(ME_DIR "/status_message.envelope.xml", NULL);
+    char *payload = test_slurp(ME_DIR "/status_message.payload.xml", &plen);
+    char *good_doc = test_slurp(ME_DIR "/status_message.envelope.xml", NULL);
     char *good_data = between(good_doc, DATA_OPEN, DATA_END);
     char *good_sig_text = sig_of(good_doc);
     uint8_t *good_sig = decode_ok(crypto_b64url_decode, good_sig_text, &slen);
@@ -381,7 +359,7 @@ test_me_edge_cases(void **state)
         if (de->d_name[0] == '.')
             continue;
         snprintf(path, sizeof path, "%s/%s", EDGE_DIR, de->d_name);
-        doc = slurp(path, NULL);
+        doc = test_slurp(path, NULL);
         /* D has no me: prefix (default namespace); its base64 is intact. */
         data = de->d_name[0] == 'D' ? between(doc, "<data type=\"application/xml\">", "</data>")
                                     : between(doc, DATA_OPEN, DATA_END);

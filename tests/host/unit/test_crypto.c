@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "core/error.h"
 #include "crypto/crypto.h"
 #include "crypto/tls_cert.h"
@@ -32,39 +34,6 @@ static void
 path_in_tmp(char *out, size_t cap, const char *name)
 {
     snprintf(out, cap, "%s/%s", tmpdir, name);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
-
-static void
-spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
 }
 
 static int
@@ -268,7 +237,7 @@ static void
 parse_cert_file(const char *path, mbedtls_x509_crt *crt)
 {
     size_t len;
-    char *pem = slurp(path, &len);
+    char *pem = test_slurp(path, &len);
 
     mbedtls_x509_crt_init(crt);
     assert_int_equal(mbedtls_x509_crt_parse(crt, (unsigned char *)pem, len + 1), 0);
@@ -296,7 +265,7 @@ test_selfsigned_create(void **state)
     assert_string_equal(why, "");
 
     /* key first, then the certificate */
-    pem = slurp(path, NULL);
+    pem = test_slurp(path, NULL);
     assert_non_null(strstr(pem, "PRIVATE KEY-----"));
     assert_true(strstr(pem, "PRIVATE KEY-----") < strstr(pem, "-----BEGIN CERTIFICATE-----"));
     free(pem);
@@ -399,12 +368,12 @@ static void
 split_pem(const char *combined, const char *key_path, const char *cert_path)
 {
     size_t len;
-    char *pem = slurp(combined, &len);
+    char *pem = test_slurp(combined, &len);
     char *cert = strstr(pem, "-----BEGIN CERTIFICATE-----");
 
     assert_non_null(cert);
-    spit(key_path, pem, (size_t)(cert - pem));
-    spit(cert_path, cert, len - (size_t)(cert - pem));
+    test_spit(key_path, pem, (size_t)(cert - pem));
+    test_spit(cert_path, cert, len - (size_t)(cert - pem));
     free(pem);
 }
 
@@ -440,10 +409,10 @@ test_pem_combine(void **state)
     assert_int_equal(crypto_tls_fingerprint(out, fp_out), POD_OK);
     assert_string_equal(fp_one, fp_out);
     /* our PEMs are canonical, so the result is the original file */
-    text = slurp(out, &len);
+    text = test_slurp(out, &len);
     {
         size_t olen;
-        char *orig = slurp(one, &olen);
+        char *orig = test_slurp(one, &olen);
 
         assert_int_equal(len, olen);
         assert_memory_equal(text, orig, len);
@@ -474,14 +443,14 @@ test_pem_combine(void **state)
     /* a file made of key2 and cert1 does not check */
     {
         size_t klen, clen;
-        char *k = slurp(key2, &klen), *c = slurp(cert1, &clen);
+        char *k = test_slurp(key2, &klen), *c = test_slurp(cert1, &clen);
         char *both = malloc(klen + clen);
 
         assert_non_null(both);
         memcpy(both, k, klen);
         memcpy(both + klen, c, clen);
         path_in_tmp(two, sizeof two, "mixed.pem");
-        spit(two, both, klen + clen);
+        test_spit(two, both, klen + clen);
         why[0] = '\0';
         assert_int_equal(crypto_tls_pem_check(two, why, sizeof why), POD_ERR_INVAL);
         assert_true(strlen(why) > 0);
@@ -501,19 +470,19 @@ test_pem_check_garbage(void **state)
 
     (void)state;
     path_in_tmp(path, sizeof path, "garbage.pem");
-    spit(path, "hello, this is not PEM\n", 23);
+    test_spit(path, "hello, this is not PEM\n", 23);
     why[0] = '\0';
     assert_int_equal(crypto_tls_pem_check(path, why, sizeof why), POD_ERR_PARSE);
     assert_true(strlen(why) > 0);
     assert_int_equal(crypto_tls_fingerprint(path, fp), POD_ERR_PARSE);
 
-    spit(path, junk, sizeof junk - 1);
+    test_spit(path, junk, sizeof junk - 1);
     why[0] = '\0';
     assert_int_equal(crypto_tls_pem_check(path, why, sizeof why), POD_ERR_PARSE);
     assert_true(strlen(why) > 0);
     assert_int_equal(crypto_tls_fingerprint(path, fp), POD_ERR_PARSE);
 
-    spit(path, "", 0);
+    test_spit(path, "", 0);
     assert_int_equal(crypto_tls_pem_check(path, why, sizeof why), POD_ERR_PARSE);
 
     /* a NULL why is allowed */
@@ -530,7 +499,7 @@ test_pem_check_garbage(void **state)
     assert_non_null(big);
     memset(big, 'A', 300 * 1024);
     path_in_tmp(path, sizeof path, "big.pem");
-    spit(path, big, 300 * 1024);
+    test_spit(path, big, 300 * 1024);
     free(big);
     why[0] = '\0';
     assert_int_equal(crypto_tls_pem_check(path, why, sizeof why), POD_ERR_LIMIT);
