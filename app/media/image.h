@@ -1,0 +1,53 @@
+/*
+ * image.h - pictures people upload (avatars now, photos later): recognise
+ * the format by its bytes, decode within limits, crop and scale, and
+ * re-encode. Re-encoding drops every bit of metadata (EXIF location,
+ * camera serials, comments): only pixels survive.
+ */
+#ifndef POD_MEDIA_IMAGE_H
+#define POD_MEDIA_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum media_image_type {
+    MEDIA_IMAGE_UNKNOWN = 0,
+    MEDIA_IMAGE_JPEG,
+    MEDIA_IMAGE_PNG,
+    MEDIA_IMAGE_GIF,
+    MEDIA_IMAGE_WEBP,
+};
+
+/* The format buf starts with, by magic bytes alone (never by file name or
+ * the client's Content-Type). */
+enum media_image_type media_image_sniff(const uint8_t *buf, size_t len);
+
+/* "jpeg", "png", "gif", "webp" or "unknown". */
+const char *media_image_type_name(enum media_image_type t);
+
+/* The avatar sizes, square, in pixels. */
+#define MEDIA_AVATAR_LARGE  300
+#define MEDIA_AVATAR_MEDIUM 100
+#define MEDIA_AVATAR_SMALL  50
+
+/* Makes an avatar set from an uploaded image (len ≤ CONFIG_POD_AVATAR_MAX_BYTES,
+ * at most MEDIA_MAX_PIXELS pixels): decodes it (first frame of a GIF),
+ * crops the centre square, scales it to 300, 100 and 50 px and writes
+ * three JPEG files into DATA/media/avatars/ named <hash>-<size>.jpg, where
+ * hash (65 bytes with the NUL, into hash_out) is the hex SHA-256 of the
+ * uploaded bytes. Files are written to a temporary name, fsync'd and
+ * renamed. Returns POD_ERR_LIMIT (too large), POD_ERR_PARSE (not a
+ * picture, or a damaged one) or POD_ERR_IO, with a one-line reason that
+ * may be shown to the user in why. */
+int media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char hash_out[65],
+                       char *why, size_t why_len);
+
+/* Writes the path of one avatar file ("large", "medium" or "small") into
+ * out. POD_ERR_INVAL for a hash that is not 64 hex digits or an unknown
+ * size name, so a request path can never leave the media folder. */
+int media_avatar_path(const char *data_dir, const char *hash, const char *size, char *out,
+                      size_t cap);
+
+#define MEDIA_MAX_PIXELS (25u * 1000u * 1000u) /* decompression bombs stop here */
+
+#endif
