@@ -30,11 +30,15 @@
 #include "core/conf.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/ids.h"
 #include "core/settings.h"
 #include "crypto/crypto.h"
+#include "crypto/password.h"
 #include "crypto/tls_cert.h"
 #include "drivers/clock/clock.h"
+#include "store/accounts.h"
 #include "store/store.h"
+#include "task/keygen.h"
 #include "web/server.h"
 
 struct serve_opts {
@@ -63,6 +67,8 @@ usage(FILE *out)
                  "       plugpod config list [--data DIR]\n"
                  "       plugpod config get NAME [--data DIR]\n"
                  "       plugpod config set NAME VALUE [--data DIR]\n"
+                 "       plugpod user add NAME --password-file FILE [--admin] [--data DIR]\n"
+                 "       plugpod user list [--data DIR]\n"
                  "       plugpod version\n");
 }
 
@@ -253,8 +259,8 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
             snprintf(o->host_buf, sizeof o->host_buf, "localhost:%d", o->https_port);
         o->host = o->host_buf;
     }
-    if (strlen(o->host) > 255 || strpbrk(o->host, "/ \t\r\n?#@"))
-        fail("--host must be a host name with an optional :port, not '%s'", o->host);
+    if (!pod_host_valid(o->host))
+        fail("--host must be a lowercase host name with an optional :port, not '%s'", o->host);
 }
 
 /* Prepares the PEM civetweb serves from: the administrator's certificate
@@ -338,6 +344,7 @@ cmd_serve(int argc, char **argv)
     struct serve_opts o = {0};
     struct store *st = NULL;
     struct web_server *ws = NULL;
+    struct task_keygen *keygen = NULL;
     struct web_config wc = {0};
     char why[512], pem[PATH_MAX] = "";
     sigset_t set;
@@ -364,6 +371,9 @@ cmd_serve(int argc, char **argv)
     if (o.https_port)
         prepare_tls(&o, pem);
     record_start(st);
+    rc = task_keygen_start(&keygen, st, CONFIG_POD_RSA_KEY_BITS);
+    if (rc != POD_OK)
+        fail("cannot start the key generation task: %s", pod_strerror(rc));
 
     wc.host = o.host;
     wc.bind_address = o.bind;
@@ -372,8 +382,10 @@ cmd_serve(int argc, char **argv)
     wc.tls_pem = pem;
     wc.dev = o.dev;
     wc.request_timeout_ms = o.request_timeout_ms;
+    wc.keygen = keygen;
     rc = web_server_start(&ws, &wc, st, why, sizeof why);
     if (rc != POD_OK) {
+        task_keygen_stop(keygen);
         store_close(st);
         fail("%s", why);
     }
@@ -390,6 +402,7 @@ cmd_serve(int argc, char **argv)
     }
     LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     web_server_stop(ws);
+    task_keygen_stop(keygen);
     store_close(st);
     crypto_rng_free();
     LOG_INFO("main", "stopped");
@@ -495,6 +508,109 @@ out:
     return 0;
 }
 
+/* Reads the first line of path as a password (without the newline). */
+static void
+read_password_file(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f)
+        fail("cannot read password file %s: %s", path, strerror(errno));
+    if (!fgets(out, (int)cap, f))
+        out[0] = '\0';
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    out[n] = '\0';
+}
+
+static int
+print_user(const struct store_user *u, void *ctx)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\n", u->username, u->guid, u->admin ? "admin" : "user");
+    return 0;
+}
+
+/* plugpod user add|list: accounts from the command line (tests and tools). */
+static int
+cmd_user(int argc, char **argv)
+{
+    const char *dir = config_data_dir(&argc, argv);
+    const char *pwfile = NULL, *name = NULL;
+    char password[CRYPTO_PASSWORD_MAX + 2], why[512];
+    struct store_user u = {0};
+    struct store_profile profile = {0};
+    struct store *st = NULL;
+    struct store_txn *txn = NULL;
+    bool admin = false, add;
+    int rc;
+
+    if (argc < 1 || (strcmp(argv[0], "add") && strcmp(argv[0], "list"))) {
+        usage(stderr);
+        return 2;
+    }
+    add = !strcmp(argv[0], "add");
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--password-file"))
+            pwfile = need_arg(argc, argv, &i);
+        else if (!strcmp(argv[i], "--admin"))
+            admin = true;
+        else if (add && !name && argv[i][0] != '-')
+            name = argv[i];
+        else
+            fail("unexpected argument '%s' (see plugpod --help)", argv[i]);
+    }
+    if (add) {
+        if (!name || !pwfile)
+            fail("user add needs a NAME and --password-file FILE");
+        if (!pod_username_valid(name))
+            fail("'%s' is not a username: 1 to 32 of a-z, 0-9, '-', '.', '_'", name);
+        read_password_file(pwfile, password, sizeof password);
+        rc = crypto_password_acceptable(password, strlen(password));
+        if (rc != POD_OK)
+            fail("the password must have %d to %d characters of valid UTF-8", CRYPTO_PASSWORD_MIN,
+                 CRYPTO_PASSWORD_MAX);
+        if (crypto_rng_init() != POD_OK)
+            fail("cannot seed the random number generator from the platform");
+        snprintf(u.username, sizeof u.username, "%s", name);
+        snprintf(u.language, sizeof u.language, "en");
+        u.admin = admin;
+        u.created_at = drv_clock_wall();
+        if (pod_guid_new(u.guid) != POD_OK ||
+            crypto_password_hash(password, strlen(password), u.password_hash,
+                                 sizeof u.password_hash) != POD_OK)
+            fail("cannot hash the password");
+        memset(password, 0, sizeof password);
+        profile.searchable = true;
+        profile.updated_at = u.created_at;
+    }
+    if (store_open(&st, dir, NULL, why, sizeof why) != POD_OK)
+        fail("%s", why);
+    rc = store_txn_begin(st, add, &txn);
+    if (rc == POD_OK && add) {
+        rc = store_user_add(txn, &u);
+        if (rc == POD_OK)
+            rc = store_profile_put(txn, u.username, &profile);
+        if (rc == POD_OK) {
+            rc = store_txn_commit(txn);
+            txn = NULL;
+        }
+    } else if (rc == POD_OK) {
+        rc = store_user_each(txn, print_user, NULL);
+    }
+    store_txn_abort(txn);
+    store_close(st);
+    if (rc == POD_ERR_EXISTS)
+        fail("there is already an account called %s", name);
+    if (rc != POD_OK)
+        fail("%s: %s", dir, pod_strerror(rc));
+    if (add)
+        printf("created %s%s (guid %s); its key is made when the pod next runs\n", u.username,
+               admin ? " (admin)" : "", u.guid);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -506,6 +622,8 @@ main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (!strcmp(argv[1], "config"))
         return cmd_config(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "user"))
+        return cmd_user(argc - 2, argv + 2);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
         printf("plugpod %s (board %s; civetweb %s, %s, %s)\n", POD_VERSION, CONFIG_POD_BOARD,
                mg_version(), MBEDTLS_VERSION_STRING_FULL, MDB_VERSION_STRING);

@@ -18,6 +18,7 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
 #include <pthread.h>
@@ -132,6 +133,18 @@ crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
      * stale digest if it does. */
     if (mbedtls_sha256_ret(data, len, out, 0) != 0) {
         LOG_ERR("crypto", "SHA-256 failed");
+        memset(out, 0, CRYPTO_SHA256_LEN);
+    }
+}
+
+void
+crypto_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
+                   uint8_t out[CRYPTO_SHA256_LEN])
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+
+    if (!md || mbedtls_md_hmac(md, key, key_len, msg, msg_len, out) != 0) {
+        LOG_ERR("crypto", "HMAC-SHA256 failed");
         memset(out, 0, CRYPTO_SHA256_LEN);
     }
 }

@@ -33,6 +33,10 @@ int crypto_rng_callback(void *ctx, unsigned char *out, size_t len);
 /* out = SHA-256(data[0..len)). */
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 
+/* out = HMAC-SHA256(key, msg). */
+void crypto_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
+                        uint8_t out[CRYPTO_SHA256_LEN]);
+
 /* Writes the lowercase hex of len bytes into out (2*len+1 bytes, NUL-ended). */
 void crypto_hex(const void *data, size_t len, char *out);
 

@@ -27,8 +27,23 @@ m1_core_databases(struct store_txn *txn)
     return rc;
 }
 
+/* 2: the databases of store/accounts.c. */
+static int
+m2_accounts_databases(struct store_txn *txn)
+{
+    static const char *const names[] = {
+        "users", "users_by_guid", "user_keys", "profiles", "sessions", "invites", "throttle",
+    };
+    int rc = POD_OK;
+
+    for (size_t i = 0; rc == POD_OK && i < sizeof(names) / sizeof(names[0]); i++)
+        rc = store_db_create(txn, names[i]);
+    return rc;
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
+    {2, "accounts databases", m2_accounts_databases},
 };
 
 const struct store_migration *

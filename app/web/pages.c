@@ -1,69 +1,64 @@
-#include "web/pages.h"
-
+/*
+ * pages.c - the landing page, /health and the stream page.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/settings.h"
 #include "drivers/clock/clock.h"
+#include "store/accounts.h"
 #include "store/store.h"
+#include "web/handlers.h"
+#include "web/html.h"
 #include "web/reply.h"
+#include "web/server.h"
+#include "web/session.h"
 
-#define HTML_TYPE "text/html; charset=utf-8"
 #define JSON_TYPE "application/json; charset=utf-8"
 
-/* The pod's display name: the pod_name setting, or the host name. Returned
- * HTML-escaped in the request arena. */
-static const char *
-pod_display_name(struct web_req *req)
+/* True while the pod has no account yet: every page leads to /setup. */
+static bool
+pod_needs_setup(struct web_req *req)
 {
     struct store_txn *txn = NULL;
-    char name[128] = "";
+    uint64_t users = 1;
 
     if (store_txn_begin(req->server->store, false, &txn) == POD_OK) {
-        if (store_setting_get_str(txn, POD_SETTING_POD_NAME, name, sizeof name) != POD_OK)
-            name[0] = '\0';
+        if (store_user_count(txn, &users) != POD_OK)
+            users = 1;
         store_txn_abort(txn);
     }
-    return web_html_escape(req, name[0] ? name : req->server->cfg.host);
+    return users == 0;
 }
 
-static int
+int
 page_landing(struct web_req *req)
 {
-    const char *name = pod_display_name(req);
-    char *html;
+    struct html h;
 
-    if (!name)
-        return web_reply_error(req, 500, "Out of memory");
-    html = pod_arena_printf(
-        &req->arena,
-        "<!DOCTYPE html>\n"
-        "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<title>%s</title>\n"
-        "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:0 auto;"
-        "padding:2em 1em;line-height:1.5;color:#222}h1{margin-bottom:.2em}"
-        ".tag{color:#666}footer{margin-top:3em;color:#666;font-size:.9em}</style>\n"
-        "</head><body>\n"
-        "<h1>%s</h1>\n"
-        "<p class=\"tag\">A diaspora* pod at home.</p>\n"
-        "<p>This is a <strong>plugpod</strong>: a personal server for the diaspora* "
-        "social network, small enough to run on a plug computer. People here share "
-        "posts, photos and conversations with friends on this pod and on every other "
-        "diaspora* pod. Nobody owns the network, nothing is sold to advertisers, and "
-        "pseudonyms are welcome.</p>\n"
-        "<p>Each diaspora* pod is run by someone for themselves, a household or a small "
-        "community, and the pods talk to each other.</p>\n"
-        "<footer>plugpod %s &middot; <a href=\"/health\">status</a></footer>\n"
-        "</body></html>\n",
-        name, name, POD_VERSION);
-    if (!html)
-        return web_reply_error(req, 500, "Out of memory");
-    return web_reply(req, 200, HTML_TYPE, html, strlen(html), NULL);
+    if (pod_needs_setup(req))
+        return web_reply_redirect(req, 302, "/setup");
+    if (req->session)
+        return web_reply_redirect(req, 302, "/stream");
+    html_init(&h, req);
+    html_page_begin(&h, "Welcome");
+    html_raw(&h, "<section><h1>");
+    html_text(&h, web_pod_name(req));
+    html_raw(&h, "</h1>\n<p class=\"muted\">A diaspora* pod at home.</p>\n"
+                 "<p>This is a <strong>plugpod</strong>: a personal server for the diaspora* "
+                 "social network, small enough to run on a plug computer. People here share "
+                 "posts, photos and conversations with friends on this pod and on every other "
+                 "diaspora* pod. Nobody owns the network, nothing is sold to advertisers, and "
+                 "pseudonyms are welcome.</p>\n"
+                 "<p>Each diaspora* pod is run by someone for themselves, a household or a small "
+                 "community, and the pods talk to each other.</p>\n"
+                 "<p><a href=\"/users/sign_in\">Sign in</a></p></section>\n");
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
 }
 
-static int
+int
 page_health(struct web_req *req)
 {
     struct web_server *ws = req->server;
@@ -93,14 +88,18 @@ page_health(struct web_req *req)
                      "Access-Control-Allow-Origin: *\r\n");
 }
 
-static const struct web_route routes[] = {
-    {"/", WEB_GET, page_landing, 0, 0},
-    {"/health", WEB_GET, page_health, 0, 0},
-    {NULL, 0, NULL, 0, 0},
-};
-
-const struct web_route *
-web_routes(void)
+int
+page_stream(struct web_req *req)
 {
-    return routes;
+    struct html h;
+
+    if (!req->session)
+        return web_reply_redirect(req, 302, "/users/sign_in");
+    html_init(&h, req);
+    html_page_begin(&h, "Stream");
+    html_raw(&h, "<section><h1>Stream</h1><p class=\"muted\">Welcome, ");
+    html_text(&h, req->session->user.username);
+    html_raw(&h, ". Posts from the people you follow will appear here.</p></section>\n");
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
 }

@@ -86,9 +86,11 @@ web_reply(struct web_req *req, int status, const char *content_type, const void 
               "HTTP/1.1 %d %s\r\n"
               "Content-Type: %s\r\n"
               "Content-Length: %zu\r\n"
-              "Cache-Control: no-store\r\n" SECURITY_HEADERS "%s"
+              "%s" SECURITY_HEADERS "%s%s"
               "\r\n",
-              status, web_status_text(status), content_type, len, extra ? extra : "");
+              status, web_status_text(status), content_type, len,
+              extra && strstr(extra, "Cache-Control:") ? "" : "Cache-Control: no-store\r\n",
+              extra ? extra : "", req->extra_headers ? req->extra_headers : "");
     if (!req->head && len > 0)
         mg_write(req->conn, body, len);
     return status;
@@ -216,10 +218,4 @@ web_html_escape(struct web_req *req, const char *s)
     }
     *p = '\0';
     return out;
-}
-
-const char *
-web_header(const struct web_req *req, const char *name)
-{
-    return mg_get_header(req->conn, name);
 }

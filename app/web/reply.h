@@ -1,10 +1,6 @@
 /*
- * reply.h - one request as handlers see it, and the ways to answer it.
- *
- * A struct web_req lives on the worker thread's stack for exactly one
- * request. Everything a handler allocates comes from req->arena and is freed
- * when the request ends. Handlers answer exactly once, through one of the
- * web_reply_* functions.
+ * reply.h - the ways to answer a request. Each request is answered exactly
+ * once; the later calls of a handler that answered already do nothing.
  */
 #ifndef POD_WEB_REPLY_H
 #define POD_WEB_REPLY_H
@@ -12,23 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/arena.h"
+#include "web/request.h"
 
 struct mg_connection;
-struct mg_request_info;
-struct web_server;
-
-struct web_req {
-    struct mg_connection *conn;       /* civetweb's, borrowed */
-    const struct mg_request_info *ri; /* civetweb's, borrowed */
-    struct web_server *server;        /* the pod's server state, borrowed */
-    struct pod_arena arena;           /* per-request memory */
-    const char *path;                 /* decoded path without query */
-    bool head;                        /* HEAD: send headers only */
-    bool json;                        /* the client prefers JSON error bodies */
-    bool answered;                    /* a reply has been sent */
-    int status;                       /* the status sent, for the access log */
-};
 
 /* Sends status with the given content type and body (borrowed). extra is
  * NULL or further header lines, each ending in "\r\n". Adds the pod's
@@ -52,9 +34,6 @@ const char *web_status_text(int status);
 /* Escapes &, <, >, " and ' of s for HTML text and attribute values into
  * the request arena. Returns NULL when the arena is exhausted. */
 char *web_html_escape(struct web_req *req, const char *s);
-
-/* Value of request header name (case-insensitive), or NULL. Borrowed. */
-const char *web_header(const struct web_req *req, const char *name);
 
 /* Writes a complete civetweb error answer for connections that have no
  * struct web_req (civetweb's own 400/413/... before routing). */

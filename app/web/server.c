@@ -9,9 +9,12 @@
 #include "civetweb.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
 #include "drivers/clock/clock.h"
-#include "web/pages.h"
 #include "web/reply.h"
+#include "web/routes.h"
+#include "web/session.h"
 
 /* Per-request arena: most pages fit in the stack block; the cap keeps a
  * single request from taking more than a few MB of a small board. */
@@ -39,16 +42,6 @@ method_bit(const char *m, bool *head)
     return 0;
 }
 
-static const struct web_route *
-route_find(const char *path)
-{
-    for (const struct web_route *r = web_routes(); r->path; r++) {
-        if (r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0)
-            return r;
-    }
-    return NULL;
-}
-
 static void
 allow_header(unsigned methods, char *buf, size_t cap)
 {
@@ -71,15 +64,14 @@ allow_header(unsigned methods, char *buf, size_t cap)
         snprintf(buf + len, cap - len, "\r\n");
 }
 
-/* JSON error bodies for API-style paths and for clients that ask for JSON. */
+/* JSON answers for API-style paths and for clients that ask for JSON. */
 static bool
 prefers_json(const struct web_req *req)
 {
     const char *accept = web_header(req, "Accept");
     size_t n = strlen(req->path);
 
-    if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/health") == 0 ||
-        (n > 5 && strcmp(req->path + n - 5, ".json") == 0))
+    if (strncmp(req->path, "/api/", 5) == 0 || (n > 5 && strcmp(req->path + n - 5, ".json") == 0))
         return true;
     return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
@@ -101,60 +93,120 @@ redirect_to_https(struct web_req *req)
     return web_reply_redirect(req, 301, loc);
 }
 
+/* A form POST may stand for PUT, PATCH or DELETE with a _method field, as
+ * Rails forms (and diaspora* clients) do. */
+static unsigned
+method_override(const struct web_req *req, unsigned method)
+{
+    const char *m = method == WEB_POST ? web_form_value(req, "_method") : NULL;
+
+    if (!m)
+        return method;
+    if (strcasecmp(m, "put") == 0)
+        return WEB_PUT;
+    if (strcasecmp(m, "patch") == 0)
+        return WEB_PATCH;
+    if (strcasecmp(m, "delete") == 0)
+        return WEB_DELETE;
+    return method;
+}
+
+/* Everything between routing and the handler: limits, redirect, method
+ * override, session and CSRF. Returns 0 to go on, or the status sent. */
+static int
+prepare(struct web_req *req, const struct web_route **route_out)
+{
+    const struct mg_request_info *ri = req->ri;
+    const struct web_route *route;
+    unsigned bit, allowed = 0, flags = 0;
+    size_t body_max = CONFIG_POD_REQUEST_BODY_MAX;
+    char allow[96];
+    int rc;
+
+    if (ri->num_headers > CONFIG_POD_MAX_HEADERS)
+        return web_reply_error(req, 431, "Too many header lines");
+    bit = method_bit(ri->request_method, &req->head);
+    route = bit ? web_route_find(req->path, bit, &req->arena, req->params, &allowed, &flags) : NULL;
+    /* A POST to a path that only takes PUT/PATCH/DELETE may carry _method. */
+    if (!route && bit == WEB_POST && (allowed & (WEB_PUT | WEB_PATCH | WEB_DELETE)))
+        body_max = CONFIG_POD_AVATAR_MAX_BYTES + 65536;
+    if (route && route->body_max)
+        body_max = route->body_max;
+    if ((route ? route->flags : flags) & WEB_ROUTE_JSON)
+        req->json = true;
+    /* Refuse an announced oversized body before reading any of it, whatever
+     * the path: the client learns the limit rather than a routing detail. */
+    if (ri->content_length > 0 && (unsigned long long)ri->content_length > body_max)
+        return web_reply_error(req, 413, "The request body is too large.");
+    if (!ri->is_ssl && !req->server->cfg.dev && req->server->cfg.https_port)
+        return redirect_to_https(req);
+    if (bit && bit != WEB_GET) {
+        rc = web_req_load_form(req, body_max);
+        if (rc == POD_ERR_LIMIT)
+            return web_reply_error(req, 413, "The request body is too large.");
+        if (rc == POD_ERR_IO)
+            return web_reply_error(req, 400, "The request body ended early.");
+        if (rc != POD_OK)
+            return web_reply_error(req, 400, "The form could not be read.");
+        if (!route && method_override(req, bit) != bit)
+            route = web_route_find(req->path, method_override(req, bit), &req->arena, req->params,
+                                   &allowed, &flags);
+    }
+    if (!route && !allowed)
+        return web_reply_error(req, 404, "There is nothing at this address.");
+    if (!route) {
+        allow_header(allowed, allow, sizeof allow);
+        return web_reply_error_hdr(req, 405, "This address does not take that method.", allow);
+    }
+    req->method = method_override(req, bit);
+    if (ri->query_string && web_form_parse_urlencoded(ri->query_string, strlen(ri->query_string),
+                                                      &req->arena, &req->query) != POD_OK)
+        return web_reply_error(req, 400, "The query string could not be read.");
+    if (web_session_load(req) != POD_OK)
+        return web_reply_error(req, 503, "The pod's storage is not answering.");
+    if (req->method != WEB_GET && !(route->flags & WEB_ROUTE_NO_CSRF) &&
+        !web_csrf_valid(req, NULL)) {
+        LOG_INFO("web", "CSRF token missing or wrong: %s %s from %s", ri->request_method, req->path,
+                 web_req_remote_addr(req));
+        return web_reply_error(req, 422,
+                               "The form has expired or did not come from this pod. "
+                               "Reload the page and try again.");
+    }
+    *route_out = route;
+    return 0;
+}
+
 static int
 dispatch(struct mg_connection *conn, void *cbdata)
 {
     unsigned char stack_block[REQ_ARENA_STACK];
     struct web_server *ws = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    struct web_req req = {.conn = conn, .ri = ri, .server = ws};
-    const struct web_route *route;
+    struct web_req req = {.conn = conn, .ri = ri, .server = ws, .https = ri->is_ssl != 0};
+    const struct web_route *route = NULL;
     uint64_t t0 = drv_clock_monotonic_ms();
-    unsigned bit;
-    bool allowed;
-    size_t body_max;
-    char allow[96];
+    char *path;
 
     pod_arena_init(&req.arena, stack_block, sizeof stack_block, REQ_ARENA_LIMIT);
-    req.path = ri->local_uri ? ri->local_uri : "/";
+    path = pod_arena_strdup(&req.arena, ri->local_uri ? ri->local_uri : "/");
+    if (!path) {
+        web_reply_error(&req, 500, "Out of memory");
+        goto out;
+    }
+    web_path_normalise(path);
+    req.path = path;
     req.json = prefers_json(&req);
-    bit = method_bit(ri->request_method, &req.head);
-
-    if (ri->num_headers > CONFIG_POD_MAX_HEADERS) {
-        web_reply_error(&req, 431, "Too many header lines");
-        goto out;
+    if (prepare(&req, &route) == 0) {
+        route->handler(&req);
+        if (!req.answered)
+            web_reply_error(&req, 500, "The page could not be produced.");
     }
-    route = route_find(req.path);
-    allowed = route && bit && (route->methods & bit);
-    body_max = allowed && route->body_max ? route->body_max : (size_t)CONFIG_POD_REQUEST_BODY_MAX;
-    /* Refuse an announced oversized body before reading any of it, whatever
-     * the path: the client learns the limit rather than a routing detail. */
-    if (ri->content_length > 0 && (unsigned long long)ri->content_length > body_max) {
-        web_reply_error(&req, 413, "The request body is too large.");
-        goto out;
-    }
-    if (!ri->is_ssl && !ws->cfg.dev && ws->cfg.https_port) {
-        redirect_to_https(&req);
-        goto out;
-    }
-    if (!route) {
-        web_reply_error(&req, 404, "There is nothing at this address.");
-        goto out;
-    }
-    if (!allowed) {
-        allow_header(route->methods, allow, sizeof allow);
-        web_reply_error_hdr(&req, 405, "This address does not take that method.", allow);
-        goto out;
-    }
-    route->handler(&req);
-    if (!req.answered)
-        web_reply_error(&req, 500, "The page could not be produced.");
-
 out:
-    LOG_DEBUG("web", "%s %s %d %llums", ri->request_method, req.path, req.status,
+    LOG_DEBUG("web", "%s %s %d %llums", ri->request_method, req.path ? req.path : "?", req.status,
               (unsigned long long)(drv_clock_monotonic_ms() - t0));
-    if (req.status == 500)
-        LOG_WARN("web", "%s %s answered 500", ri->request_method, req.path);
+    if (req.status >= 500)
+        LOG_WARN("web", "%s %s answered %d", ri->request_method, req.path ? req.path : "?",
+                 req.status);
     pod_arena_free(&req.arena);
     return req.status ? req.status : 500;
 }
@@ -193,6 +245,43 @@ on_log_message(const struct mg_connection *conn, const char *message)
     return 1;
 }
 
+/* The pod's secret for derived tokens (anonymous CSRF): made once, kept in
+ * LMDB, so tokens survive restarts. */
+static int
+load_secret(struct store *st, uint8_t secret[32])
+{
+    struct store_txn *txn = NULL;
+    char hex[65];
+    int rc;
+
+    rc = store_txn_begin(st, true, &txn);
+    if (rc != POD_OK)
+        return rc;
+    rc = store_setting_get_str(txn, "web_secret", hex, sizeof hex);
+    if (rc == POD_OK && strlen(hex) == 64) {
+        for (size_t i = 0; i < 32; i++) {
+            unsigned v;
+            if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+                rc = POD_ERR_CORRUPT;
+                break;
+            }
+            secret[i] = (uint8_t)v;
+        }
+        store_txn_abort(txn);
+        return rc;
+    }
+    rc = crypto_random(secret, 32);
+    if (rc == POD_OK) {
+        crypto_hex(secret, 32, hex);
+        rc = store_setting_set_str(txn, "web_secret", hex);
+    }
+    if (rc != POD_OK) {
+        store_txn_abort(txn);
+        return rc;
+    }
+    return store_txn_commit(txn);
+}
+
 int
 web_server_start(struct web_server **out, const struct web_config *cfg, struct store *st, char *why,
                  size_t why_len)
@@ -220,6 +309,12 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     ws->cfg = *cfg;
     ws->store = st;
     ws->started_ms = drv_clock_monotonic_ms();
+    snprintf(ws->pod_url, sizeof ws->pod_url, "https://%s/", cfg->host);
+    rc = load_secret(st, ws->secret);
+    if (rc != POD_OK) {
+        snprintf(why, why_len, "cannot read or create the pod's secret: %s", pod_strerror(rc));
+        goto out;
+    }
 
     ports[0] = '\0';
     if (cfg->https_port)

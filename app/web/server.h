@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct store;
+struct task_keygen;
 struct web_req;
 
 struct web_config {
@@ -20,6 +21,7 @@ struct web_config {
     const char *tls_pem;         /* key + certificate chain in one PEM; borrowed */
     bool dev;                    /* plain HTTP serves the app instead of redirecting */
     unsigned request_timeout_ms; /* 0 = CONFIG_POD_REQUEST_TIMEOUT_MS */
+    struct task_keygen *keygen;  /* woken after a sign-up; borrowed, may be NULL */
 };
 
 /* What handlers may read of the running server. */
@@ -27,11 +29,10 @@ struct web_server {
     struct web_config cfg;  /* copied at start; strings stay borrowed */
     struct store *store;    /* borrowed; outlives the server */
     uint64_t started_ms;    /* drv_clock_monotonic_ms() at start */
+    uint8_t secret[32];     /* the pod's secret for derived tokens (LMDB) */
+    char pod_url[300];      /* "https://host/" as other pods reach it */
     struct mg_context *ctx; /* civetweb's */
 };
-
-/* A route handler: answers req through web_reply_* and returns the status. */
-typedef int (*web_handler_fn)(struct web_req *req);
 
 /* Starts the listeners and worker threads. On failure (busy port, bad
  * certificate) returns a POD_ERR_* code with a one-line reason in why. */

@@ -46,7 +46,9 @@ class Pod:
         self.log_path = os.path.join(tempfile.gettempdir(),
                                      "plugpod-it-%d-%d.log" % (os.getpid(), time.monotonic_ns()))
         self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT)
+        env = dict(os.environ, **getattr(self, "env", {}))
+        self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=env)
         if wait:
             self.wait_ready()
         return self
@@ -137,3 +139,109 @@ def run_cli(*args, timeout=30):
     """Runs the plugpod binary with args; returns (exit code, stdout, stderr)."""
     p = subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
+
+
+# ---- a small browser: cookies, CSRF tokens, forms, no automatic redirects
+import re
+import urllib.parse
+import uuid
+
+
+class Browser:
+    """Talks plain HTTP to a --dev pod (or HTTPS with tls=True) keeping
+    cookies like a browser does. Redirects are not followed: tests check them."""
+
+    def __init__(self, pod, tls=False):
+        self.pod = pod
+        self.tls = tls
+        self.cookies = {}
+        self.last_set_cookie = []
+
+    def _conn(self):
+        if self.tls:
+            ctx = self.pod.tls_context()
+            return http.client.HTTPSConnection("localhost", self.pod.https_port, timeout=30,
+                                               context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.pod.http_port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None):
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        conn = self._conn()
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.last_set_cookie = resp.headers.get_all("Set-Cookie") or []
+        for sc in self.last_set_cookie:
+            name, _, rest = sc.partition("=")
+            value = rest.split(";", 1)[0]
+            attrs = rest.lower()
+            if "max-age=0" in attrs:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        conn.close()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def csrf(self, path="/users/sign_in"):
+        """The CSRF token from a page's <meta name="csrf-token">."""
+        status, _, body = self.get(path)
+        m = re.search(rb'<meta name="csrf-token" content="([^"]*)"', body)
+        assert m, "no csrf-token meta on %s (%s)" % (path, status)
+        return m.group(1).decode()
+
+    def post(self, path, fields, token=None, header_token=None, method_override=None):
+        fields = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        if token is not None:
+            fields.append(("authenticity_token", token))
+        if method_override:
+            fields.append(("_method", method_override))
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if header_token is not None:
+            headers["X-CSRF-Token"] = header_token
+        return self.request("POST", path, urllib.parse.urlencode(fields).encode(), headers)
+
+    def post_multipart(self, path, fields, files, token=None, method_override=None):
+        boundary = "----plugpod" + uuid.uuid4().hex
+        parts = []
+        fields = list(fields.items())
+        if token is not None:
+            fields.append(("authenticity_token", token))
+        if method_override:
+            fields.append(("_method", method_override))
+        for k, v in fields:
+            parts.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" %
+                          (boundary, k)).encode() + v.encode() + b"\r\n")
+        for k, (filename, ctype, data) in files.items():
+            parts.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                          "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" %
+                          (boundary, k, filename, ctype)).encode() + data + b"\r\n")
+        body = b"".join(parts) + ("--%s--\r\n" % boundary).encode()
+        return self.request("POST", path, body,
+                            {"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+    def sign_in(self, username, password, remember=False):
+        token = self.csrf("/users/sign_in")
+        fields = {"user[username]": username, "user[password]": password}
+        if remember:
+            fields["user[remember_me]"] = "1"
+        return self.post("/users/sign_in", fields, token=token)
+
+
+def add_user(data_dir, name, password, admin=False):
+    """Creates an account with `plugpod user add` (the pod must not be running)."""
+    fd, path = tempfile.mkstemp()
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    try:
+        args = ["user", "add", name, "--password-file", path, "--data", data_dir]
+        if admin:
+            args.append("--admin")
+        rc, out, err = run_cli(*args)
+        assert rc == 0, err
+    finally:
+        os.unlink(path)

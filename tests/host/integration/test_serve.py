@@ -20,7 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import podlib  # noqa: E402
-from podlib import Pod, free_port, run_cli  # noqa: E402
+from podlib import Pod, add_user, free_port, run_cli  # noqa: E402
 
 ALLOWED_SUITES = {
     "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
@@ -51,7 +51,9 @@ class RunningPod(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pod = Pod(extra_args=["--request-timeout-ms", "1500"]).start()
+        cls.pod = Pod(extra_args=["--request-timeout-ms", "1500"])
+        add_user(cls.pod.data, "admin", "a long enough password", admin=True)
+        cls.pod.start()
 
     @classmethod
     def tearDownClass(cls):
@@ -203,7 +205,9 @@ class Lifecycle(unittest.TestCase):
         return p
 
     def test_restart_keeps_settings_and_certificate(self):
-        pod = self.new_pod().start()
+        pod = self.new_pod()
+        add_user(pod.data, "admin", "a long enough password", admin=True)
+        pod.start()
         first = pod.health()
         self.assertEqual(first["start_count"], 1)
         cert1 = hashlib.sha256(pod.https("GET", "/")[3]["peer_der"]).hexdigest()
@@ -227,6 +231,12 @@ class Lifecycle(unittest.TestCase):
         rc, out, _ = run_cli("config", "list", "--data", pod.data)
         self.assertEqual(rc, 0)
         self.assertIn("start_count = 2\n", out)
+
+    def test_fresh_pod_leads_to_setup(self):
+        pod = self.new_pod().start()
+        status, headers, _, _ = pod.https("GET", "/")
+        self.assertEqual((status, headers["location"]), (302, "/setup"))
+        self.assertEqual(pod.stop(), 0)
 
     def test_config_refuses_bad_values(self):
         pod = self.new_pod()
@@ -295,7 +305,7 @@ class Lifecycle(unittest.TestCase):
                             "-addext", "subjectAltName=DNS:localhost"],
                            check=True, capture_output=True)
             pod = self.new_pod(extra_args=["--cert", cert, "--key", key]).start()
-            status, _, _, info = pod.https("GET", "/", cafile=cert)
+            status, _, _, info = pod.https("GET", "/health", cafile=cert)
             self.assertEqual(status, 200)
             self.assertIn(info["cipher"], ALLOWED_SUITES)
             self.assertIn("RSA", info["cipher"])

@@ -1,0 +1,162 @@
+/*
+ * rsa.c - RSA key pairs over mbedTLS 2.28.
+ *
+ * The private key PEM is assembled here from mbedtls_pk_write_key_der
+ * rather than taken from mbedtls_pk_write_key_pem: that function leaves the
+ * private DER in a 5.6 KB stack buffer and its base64 in a freed heap block,
+ * neither wiped. Here the DER lives in a buffer we wipe, and the base64 goes
+ * straight into the caller's buffer. The text is byte-for-byte what
+ * mbedtls_pk_write_key_pem writes (64-column lines, "\n" endings).
+ */
+#include "crypto/rsa.h"
+
+#include "core/error.h"
+#include "crypto/crypto.h"
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/bignum.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/rsa.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RSA_EXPONENT       65537
+#define RSA_GEN_BITS_MIN   1024
+#define RSA_GEN_BITS_MAX   MBEDTLS_MPI_MAX_BITS
+#define RSA_CHECK_BITS_MIN 1024
+#define PEM_LINE_BYTES     48 /* 64 base64 characters */
+
+/* Upper bound of a PKCS#1 RSAPrivateKey DER, as pkwrite.c sizes it. */
+#define RSA_PRV_DER_MAX (47 + 3 * MBEDTLS_MPI_MAX_SIZE + 5 * (MBEDTLS_MPI_MAX_SIZE / 2 + 1))
+
+static const char pem_priv_begin[] = "-----BEGIN RSA PRIVATE KEY-----\n";
+static const char pem_priv_end[] = "-----END RSA PRIVATE KEY-----\n";
+
+/* Writes der as PEM between begin and end into out (cap bytes, NUL-ended).
+ * POD_ERR_LIMIT if it does not fit; out is then left wiped. */
+static int
+pem_write(const char *begin, const char *end, const unsigned char *der, size_t der_len, char *out,
+          size_t cap)
+{
+    size_t lines = (der_len + PEM_LINE_BYTES - 1) / PEM_LINE_BYTES;
+    size_t need = strlen(begin) + crypto_b64_encoded_len(der_len) + lines + strlen(end) + 1;
+    size_t pos = 0, off, chunk, olen;
+
+    if (cap < need) {
+        mbedtls_platform_zeroize(out, cap);
+        return POD_ERR_LIMIT;
+    }
+    memcpy(out, begin, strlen(begin));
+    pos += strlen(begin);
+    for (off = 0; off < der_len; off += chunk) {
+        chunk = der_len - off < PEM_LINE_BYTES ? der_len - off : PEM_LINE_BYTES;
+        /* Cannot fail: need covers every line and its NUL. */
+        crypto_b64_encode(der + off, chunk, out + pos, cap - pos, &olen);
+        pos += olen;
+        out[pos++] = '\n';
+    }
+    memcpy(out + pos, end, strlen(end) + 1);
+    return POD_OK;
+}
+
+static int
+map_mbedtls_write_error(int rc)
+{
+    switch (rc) {
+    case MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL:
+    case MBEDTLS_ERR_ASN1_BUF_TOO_SMALL:
+        return POD_ERR_LIMIT;
+    case MBEDTLS_ERR_PEM_ALLOC_FAILED:
+    case MBEDTLS_ERR_PK_ALLOC_FAILED:
+        return POD_ERR_NOMEM;
+    default:
+        return POD_ERR_CRYPTO;
+    }
+}
+
+int
+crypto_rsa_generate(unsigned bits, char *priv, size_t priv_cap, char *pub, size_t pub_cap)
+{
+    mbedtls_pk_context pk;
+    unsigned char *der = NULL;
+    int ret, rc;
+
+    if (!priv || !pub || bits < RSA_GEN_BITS_MIN || bits > RSA_GEN_BITS_MAX || bits % 2 != 0)
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    der = malloc(RSA_PRV_DER_MAX);
+    if (!der) {
+        ret = POD_ERR_NOMEM;
+        goto out;
+    }
+    rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
+    if (rc != 0) {
+        ret = rc == MBEDTLS_ERR_PK_ALLOC_FAILED ? POD_ERR_NOMEM : POD_ERR_CRYPTO;
+        goto out;
+    }
+    rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), crypto_rng_callback, NULL, bits, RSA_EXPONENT);
+    if (rc != 0) {
+        ret = POD_ERR_CRYPTO;
+        goto out;
+    }
+    /* The DER is written at the end of the buffer; rc is its length. */
+    rc = mbedtls_pk_write_key_der(&pk, der, RSA_PRV_DER_MAX);
+    if (rc < 0) {
+        ret = map_mbedtls_write_error(rc);
+        goto out;
+    }
+    ret = pem_write(pem_priv_begin, pem_priv_end, der + RSA_PRV_DER_MAX - rc, (size_t)rc, priv,
+                    priv_cap);
+    if (ret != POD_OK)
+        goto out;
+    rc = mbedtls_pk_write_pubkey_pem(&pk, (unsigned char *)pub, pub_cap);
+    if (rc != 0)
+        ret = map_mbedtls_write_error(rc);
+out:
+    if (der) {
+        mbedtls_platform_zeroize(der, RSA_PRV_DER_MAX);
+        free(der);
+    }
+    if (ret != POD_OK) {
+        mbedtls_platform_zeroize(priv, priv_cap);
+        if (pub_cap > 0)
+            pub[0] = '\0';
+    }
+    mbedtls_pk_free(&pk); /* wipes the key's numbers (mbedtls_mpi_free) */
+    return ret;
+}
+
+int
+crypto_rsa_public_check(const char *pem, unsigned *bits)
+{
+    mbedtls_pk_context pk;
+    size_t nbits;
+    int ret;
+
+    if (bits)
+        *bits = 0;
+    if (!pem)
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    /* For PEM, mbedTLS wants the length including the NUL. */
+    if (mbedtls_pk_parse_public_key(&pk, (const unsigned char *)pem, strlen(pem) + 1) != 0) {
+        ret = POD_ERR_PARSE;
+        goto out;
+    }
+    if (mbedtls_pk_get_type(&pk) != MBEDTLS_PK_RSA) {
+        ret = POD_ERR_INVAL;
+        goto out;
+    }
+    /* The size is reported for a key refused as too small too (for logs). */
+    nbits = mbedtls_pk_get_bitlen(&pk);
+    if (bits)
+        *bits = (unsigned)nbits;
+    ret = nbits >= RSA_CHECK_BITS_MIN ? POD_OK : POD_ERR_INVAL;
+out:
+    mbedtls_pk_free(&pk);
+    return ret;
+}

@@ -1,0 +1,526 @@
+/*
+ * profile.c - profile pages (/u/NAME, /people/GUID), the profile editor
+ * with avatar upload, avatar files and embedded assets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "autoconf.h"
+#include "core/error.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/markdown.h"
+#include "drivers/clock/clock.h"
+#include "media/image.h"
+#include "store/accounts.h"
+#include "web/assets.h"
+#include "web/handlers.h"
+#include "web/html.h"
+#include "web/reply.h"
+#include "web/server.h"
+#include "web/session.h"
+
+#define AVATAR_FILE_MAX (1024 * 1024)
+
+const char *
+web_avatar_url(struct web_req *req, const struct store_profile *p, const char *size, bool absolute)
+{
+    const char *base = absolute ? req->server->pod_url : "/";
+
+    /* pod_url ends in '/': skip the path's own leading '/'. */
+    if (p && p->avatar[0])
+        return pod_arena_printf(&req->arena, "%smedia/avatars/%s-%s.jpg", base, p->avatar, size);
+    return pod_arena_printf(&req->arena, "%s%s", base, WEB_DEFAULT_AVATAR + 1);
+}
+
+static void
+full_name(char *out, size_t cap, const struct store_profile *p, const char *username)
+{
+    if (p->first_name[0] && p->last_name[0])
+        snprintf(out, cap, "%s %s", p->first_name, p->last_name);
+    else if (p->first_name[0] || p->last_name[0])
+        snprintf(out, cap, "%s", p->first_name[0] ? p->first_name : p->last_name);
+    else
+        snprintf(out, cap, "%s", username);
+}
+
+/* ------------------------------------------------------------ profile page */
+
+static int
+show_profile(struct web_req *req, const struct store_user *u)
+{
+    struct store_profile p;
+    struct store_txn *txn = NULL;
+    bool own = req->session && strcmp(req->session->user.username, u->username) == 0;
+    char name[STORE_NAME_MAX * 2 + 2];
+    char *bio;
+    struct html h;
+    int rc;
+
+    rc = store_txn_begin(req->server->store, false, &txn);
+    if (rc != POD_OK)
+        return web_reply_error(req, 503, "The pod's storage is not answering.");
+    rc = store_profile_get(txn, u->username, &p);
+    store_txn_abort(txn);
+    if (rc == POD_ERR_NOTFOUND)
+        memset(&p, 0, sizeof p);
+    else if (rc != POD_OK)
+        return web_reply_error(req, 500, "The profile could not be read.");
+    full_name(name, sizeof name, &p, u->username);
+
+    html_init(&h, req);
+    html_page_begin(&h, name);
+    /* diaspora* clients read a person's tags from the keywords meta tag. */
+    if (p.public_details || own) {
+        html_raw(&h, "<meta name=\"keywords\" content=\"");
+        for (int i = 0, n = 0; i < STORE_PROFILE_TAGS; i++) {
+            if (!p.tags[i][0])
+                continue;
+            html_printf(&h, "%s", n++ ? ", " : "");
+            html_text(&h, p.tags[i]);
+        }
+        html_raw(&h, "\">\n");
+    }
+    html_raw(&h, "<section class=\"profile\"><img class=\"avatar\" width=\"150\" height=\"150\" "
+                 "alt=\"\" src=\"");
+    html_text(&h, web_avatar_url(req, &p, "large", false));
+    html_raw(&h, "\"><h1>");
+    html_text(&h, name);
+    html_raw(&h, "</h1><p class=\"muted\">");
+    html_text(&h, u->username);
+    html_raw(&h, "@");
+    html_text(&h, req->server->cfg.host);
+    html_raw(&h, "</p>");
+    if (p.nsfw)
+        html_raw(&h, "<p><strong>This profile is marked NSFW.</strong></p>");
+    if (p.public_details || own) {
+        if (p.bio[0]) {
+            bio = pod_markdown_html(p.bio, strlen(p.bio), &req->arena);
+            html_raw(&h, "<div class=\"bio\">");
+            if (bio)
+                html_raw(&h, bio);
+            html_raw(&h, "</div>");
+        }
+        html_raw(&h, "<dl>");
+        if (p.location[0]) {
+            html_raw(&h, "<dt>Location</dt><dd>");
+            html_text(&h, p.location);
+            html_raw(&h, "</dd>");
+        }
+        if (p.gender[0]) {
+            html_raw(&h, "<dt>Gender</dt><dd>");
+            html_text(&h, p.gender);
+            html_raw(&h, "</dd>");
+        }
+        if (p.birthday[0]) {
+            html_raw(&h, "<dt>Birthday</dt><dd>");
+            html_text(&h, p.birthday);
+            html_raw(&h, "</dd>");
+        }
+        html_raw(&h, "</dl><p>");
+        for (int i = 0; i < STORE_PROFILE_TAGS; i++) {
+            if (!p.tags[i][0])
+                continue;
+            html_raw(&h, "<span class=\"tag\">#");
+            html_text(&h, p.tags[i]);
+            html_raw(&h, "</span> ");
+        }
+        html_raw(&h, "</p>");
+    }
+    if (own)
+        html_raw(&h, "<p><a href=\"/profile/edit\">Edit your profile</a></p>");
+    html_raw(&h, "</section>\n");
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
+}
+
+int
+page_profile_by_username(struct web_req *req)
+{
+    struct store_txn *txn = NULL;
+    struct store_user u;
+    int rc = POD_ERR_NOTFOUND;
+
+    if (pod_username_valid(req->params[0]) &&
+        store_txn_begin(req->server->store, false, &txn) == POD_OK) {
+        rc = store_user_get(txn, req->params[0], &u);
+        store_txn_abort(txn);
+    }
+    if (rc != POD_OK)
+        return web_reply_error(req, 404, "There is nobody of that name here.");
+    return show_profile(req, &u);
+}
+
+int
+page_profile_by_guid(struct web_req *req)
+{
+    struct store_txn *txn = NULL;
+    struct store_user u;
+    int rc = POD_ERR_NOTFOUND;
+
+    if (pod_guid_valid(req->params[0]) &&
+        store_txn_begin(req->server->store, false, &txn) == POD_OK) {
+        rc = store_user_get_by_guid(txn, req->params[0], &u);
+        store_txn_abort(txn);
+    }
+    if (rc != POD_OK)
+        return web_reply_error(req, 404, "There is nobody with that ID here.");
+    return show_profile(req, &u);
+}
+
+/* ------------------------------------------------------------ profile edit */
+
+static void
+text_input(struct html *h, const char *id, const char *name, const char *label, const char *value,
+           int maxlen)
+{
+    html_printf(h,
+                "<label for=\"%s\">%s</label><input type=\"text\" id=\"%s\" name=\"%s\" "
+                "maxlength=\"%d\" value=\"",
+                id, label, id, name, maxlen);
+    html_text(h, value);
+    html_raw(h, "\">");
+}
+
+static void
+checkbox(struct html *h, const char *id, const char *name, const char *label, bool on)
+{
+    html_printf(h,
+                "<label><input type=\"hidden\" name=\"%s\" value=\"0\">"
+                "<input type=\"checkbox\" id=\"%s\" name=\"%s\" value=\"1\"%s> %s</label>",
+                name, id, name, on ? " checked" : "", label);
+}
+
+static void
+date_select(struct html *h, const char *part, int from, int to, int selected)
+{
+    html_printf(h,
+                "<select id=\"profile_date_%s\" name=\"profile[date][%s]\" aria-label=\"%s\">"
+                "<option value=\"\"></option>",
+                part, part, part);
+    for (int v = from; v <= to; v++)
+        html_printf(h, "<option value=\"%d\"%s>%d</option>", v, v == selected ? " selected" : "",
+                    v);
+    html_raw(h, "</select>");
+}
+
+static int
+profile_form(struct web_req *req, int status, const struct store_profile *p, const char *notice,
+             const char *error)
+{
+    int year = 0, month = 0, day = 0;
+    time_t now = (time_t)drv_clock_wall();
+    struct tm tm;
+    struct html h;
+
+    gmtime_r(&now, &tm);
+    if (p->birthday[0])
+        sscanf(p->birthday, "%d-%d-%d", &year, &month, &day);
+    html_init(&h, req);
+    html_page_begin(&h, "Edit profile");
+    html_raw(&h, "<h1>Your profile</h1>\n");
+    if (notice)
+        html_flash(&h, "notice", notice);
+    if (error)
+        html_flash(&h, "error", error);
+    html_raw(&h, "<section><form method=\"post\" action=\"/profile\" "
+                 "enctype=\"multipart/form-data\">"
+                 "<input type=\"hidden\" name=\"_method\" value=\"put\">");
+    html_csrf_field(&h);
+    html_raw(&h, "<p><img class=\"avatar\" width=\"100\" height=\"100\" alt=\"\" src=\"");
+    html_text(&h, web_avatar_url(req, p, "medium", false));
+    html_printf(&h,
+                "\"></p><label for=\"file\">New picture (JPEG, PNG, GIF or WebP, up to %d MB)"
+                "</label><input type=\"file\" id=\"file\" name=\"file\" "
+                "accept=\"image/jpeg,image/png,image/gif,image/webp\">",
+                CONFIG_POD_AVATAR_MAX_BYTES / (1024 * 1024));
+    text_input(&h, "profile_first_name", "profile[first_name]", "First name", p->first_name,
+               STORE_NAME_MAX);
+    text_input(&h, "profile_last_name", "profile[last_name]", "Last name", p->last_name,
+               STORE_NAME_MAX);
+    html_raw(&h, "<p class=\"muted\">Any name you like; nothing here asks for your real "
+                 "one.</p><label for=\"profile_bio\">About you (Markdown)</label>"
+                 "<textarea id=\"profile_bio\" name=\"profile[bio]\">");
+    html_text(&h, p->bio);
+    html_raw(&h, "</textarea>");
+    text_input(&h, "profile_location", "profile[location]", "Location", p->location,
+               STORE_SHORT_TEXT_MAX);
+    text_input(&h, "profile_gender", "profile[gender]", "Gender", p->gender, STORE_SHORT_TEXT_MAX);
+    html_raw(&h, "<label>Birthday</label>");
+    date_select(&h, "year", 1900, tm.tm_year + 1900, year);
+    date_select(&h, "month", 1, 12, month);
+    date_select(&h, "day", 1, 31, day);
+    html_raw(&h, "<label for=\"tags\">Up to five tags that describe you</label>"
+                 "<input type=\"text\" id=\"tags\" name=\"tags\" value=\"");
+    for (int i = 0, n = 0; i < STORE_PROFILE_TAGS; i++)
+        if (p->tags[i][0]) {
+            html_printf(&h, "%s#", n++ ? " " : "");
+            html_text(&h, p->tags[i]);
+        }
+    html_raw(&h, "\">");
+    checkbox(&h, "profile_searchable", "profile[searchable]", "Others may find me by search",
+             p->searchable);
+    checkbox(&h, "profile_public_details", "profile[public_details]",
+             "Show my details (about, location, gender, birthday, tags) to everyone",
+             p->public_details);
+    checkbox(&h, "profile_nsfw", "profile[nsfw]", "My posts are not safe for work", p->nsfw);
+    html_raw(&h, "<button type=\"submit\">Save profile</button></form></section>\n");
+    html_page_end(&h);
+    return web_reply_html(req, status, &h);
+}
+
+static int
+load_own_profile(struct web_req *req, struct store_profile *p)
+{
+    struct store_txn *txn = NULL;
+    int rc = store_txn_begin(req->server->store, false, &txn);
+
+    if (rc != POD_OK)
+        return rc;
+    rc = store_profile_get(txn, req->session->user.username, p);
+    store_txn_abort(txn);
+    if (rc == POD_ERR_NOTFOUND) {
+        memset(p, 0, sizeof *p);
+        p->searchable = true;
+        rc = POD_OK;
+    }
+    return rc;
+}
+
+int
+page_profile_edit(struct web_req *req)
+{
+    struct store_profile p;
+
+    if (!req->session)
+        return web_reply_redirect(req, 302, "/users/sign_in");
+    if (load_own_profile(req, &p) != POD_OK)
+        return web_reply_error(req, 500, "The profile could not be read.");
+    return profile_form(req, 200, &p,
+                        web_query_value(req, "done") ? "Your profile was saved." : NULL, NULL);
+}
+
+/* Copies a text field into dst (cap bytes). Returns false when it is too
+ * long or holds control characters (newlines only where multiline). */
+static bool
+take_text(const char *value, char *dst, size_t cap, bool multiline)
+{
+    if (!value)
+        return true; /* not sent: keep the old value */
+    if (strlen(value) >= cap)
+        return false;
+    for (const unsigned char *s = (const unsigned char *)value; *s; s++)
+        if ((*s < 0x20 && !(multiline && (*s == '\n' || *s == '\r' || *s == '\t'))) || *s == 0x7f)
+            return false;
+    snprintf(dst, cap, "%s", value);
+    return true;
+}
+
+static bool
+valid_date(int y, int m, int d)
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return false;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* Reads "profile[date][year|month|day]" into p->birthday ("" when all are
+ * empty). Returns false for an impossible date or a partial one. */
+static bool
+take_birthday(struct web_req *req, struct store_profile *p)
+{
+    const char *ys = web_form_value(req, "profile[date][year]");
+    const char *ms = web_form_value(req, "profile[date][month]");
+    const char *ds = web_form_value(req, "profile[date][day]");
+    int y, m, d;
+
+    if (!ys && !ms && !ds)
+        return true;
+    if ((!ys || !*ys) && (!ms || !*ms) && (!ds || !*ds)) {
+        p->birthday[0] = '\0';
+        return true;
+    }
+    if (!ys || !ms || !ds || sscanf(ys, "%d", &y) != 1 || sscanf(ms, "%d", &m) != 1 ||
+        sscanf(ds, "%d", &d) != 1 || !valid_date(y, m, d))
+        return false;
+    /* valid_date() bounds y to 4 digits and m, d to 2. */
+    snprintf(p->birthday, sizeof p->birthday, "%04u-%02u-%02u", (unsigned)y % 10000u,
+             (unsigned)m % 100u, (unsigned)d % 100u);
+    return true;
+}
+
+/* Splits "#a, b #c" into at most five lowercase tags of [a-z0-9_-]. */
+static const char *
+take_tags(const char *value, struct store_profile *p)
+{
+    char tag[STORE_TAG_MAX + 2];
+    size_t n = 0, len = 0;
+
+    if (!value)
+        return NULL;
+    memset(p->tags, 0, sizeof p->tags);
+    for (const char *s = value;; s++) {
+        char c = *s;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            if (len == STORE_TAG_MAX)
+                return "A tag has at most 32 characters.";
+            tag[len++] = c;
+            continue;
+        }
+        if (c != '\0' && c != ' ' && c != ',' && c != '#' && c != '\t')
+            return "Tags are made of letters, digits, '-' and '_'.";
+        if (len) {
+            tag[len] = '\0';
+            if (n == STORE_PROFILE_TAGS)
+                return "At most five tags.";
+            memcpy(p->tags[n++], tag, len + 1); /* len <= STORE_TAG_MAX */
+            len = 0;
+        }
+        if (c == '\0')
+            break;
+    }
+    return NULL;
+}
+
+static bool
+form_flag(struct web_req *req, const char *name, bool old)
+{
+    const struct web_form_field *last = NULL;
+
+    /* The hidden "0" comes first and the checkbox's "1" after it. */
+    for (size_t i = 0; i < req->form.count; i++)
+        if (strcmp(req->form.fields[i].name, name) == 0)
+            last = &req->form.fields[i];
+    return last ? strcmp(last->value, "1") == 0 : old;
+}
+
+int
+page_profile_update(struct web_req *req)
+{
+    const struct web_form_field *file = web_form_field(&req->form, "file");
+    struct store_profile p;
+    struct store_txn *txn = NULL;
+    const char *problem;
+    char why[200], hash[65];
+    int rc;
+
+    if (!req->session)
+        return web_reply_redirect(req, 302, "/users/sign_in");
+    if (load_own_profile(req, &p) != POD_OK)
+        return web_reply_error(req, 500, "The profile could not be read.");
+    if (!take_text(web_form_value(req, "profile[first_name]"), p.first_name, sizeof p.first_name,
+                   false) ||
+        !take_text(web_form_value(req, "profile[last_name]"), p.last_name, sizeof p.last_name,
+                   false) ||
+        strchr(p.first_name, ';') || strchr(p.last_name, ';'))
+        return profile_form(req, 422, &p, NULL,
+                            "Names have at most 32 characters, without ';' or line breaks.");
+    if (!take_text(web_form_value(req, "profile[bio]"), p.bio, sizeof p.bio, true))
+        return profile_form(req, 422, &p, NULL, "The text about you is too long (4096 at most).");
+    if (!take_text(web_form_value(req, "profile[location]"), p.location, sizeof p.location,
+                   false) ||
+        !take_text(web_form_value(req, "profile[gender]"), p.gender, sizeof p.gender, false))
+        return profile_form(req, 422, &p, NULL, "Location and gender have at most 255 characters.");
+    if (!take_birthday(req, &p))
+        return profile_form(req, 422, &p, NULL, "That birthday is not a date.");
+    problem = take_tags(web_form_value(req, "tags"), &p);
+    if (problem)
+        return profile_form(req, 422, &p, NULL, problem);
+    p.searchable = form_flag(req, "profile[searchable]", p.searchable);
+    p.nsfw = form_flag(req, "profile[nsfw]", p.nsfw);
+    p.public_details = form_flag(req, "profile[public_details]", p.public_details);
+    if (file && file->value_len > 0) {
+        rc = media_avatar_store(store_dir(req->server->store), (const uint8_t *)file->value,
+                                file->value_len, hash, why, sizeof why);
+        if (rc != POD_OK) {
+            LOG_INFO("web", "avatar of %s refused: %s", req->session->user.username, why);
+            return profile_form(req, rc == POD_ERR_LIMIT ? 413 : 422, &p, NULL, why);
+        }
+        memcpy(p.avatar, hash, sizeof p.avatar);
+    }
+    p.updated_at = drv_clock_wall();
+    rc = store_txn_begin(req->server->store, true, &txn);
+    if (rc == POD_OK)
+        rc = store_profile_put(txn, req->session->user.username, &p);
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        return web_reply_error(req, 500, "The profile could not be saved.");
+    return web_reply_redirect(req, 302, "/profile/edit?done=1");
+}
+
+/* ------------------------------------------------------------ files */
+
+/* Sends a file from the data directory (at most max bytes) with a long
+ * cache lifetime: avatar names change when the picture does. */
+static int
+send_file(struct web_req *req, const char *path, const char *type, size_t max)
+{
+    struct stat sb;
+    char *buf;
+    ssize_t n;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return web_reply_error(req, 404, "There is no such picture.");
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
+        close(fd);
+        return web_reply_error(req, 404, "There is no such picture.");
+    }
+    buf = pod_arena_alloc(&req->arena, (size_t)sb.st_size + 1);
+    while (buf && got < (size_t)sb.st_size) {
+        n = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf || got != (size_t)sb.st_size)
+        return web_reply_error(req, 500, "The picture could not be read.");
+    return web_reply(req, 200, type, buf, got,
+                     "Cache-Control: public, max-age=31536000, immutable\r\n");
+}
+
+int
+page_avatar_file(struct web_req *req)
+{
+    const char *file = req->params[0], *dash = strrchr(file, '-'), *dot = strrchr(file, '.');
+    char hash[65], size[8], path[4096];
+
+    if (!dash || !dot || dot < dash || strcmp(dot, ".jpg") != 0 || dash - file != 64 ||
+        dot - dash - 1 >= (long)sizeof size)
+        return web_reply_error(req, 404, "There is no such picture.");
+    memcpy(hash, file, 64);
+    hash[64] = '\0';
+    memcpy(size, dash + 1, (size_t)(dot - dash - 1));
+    size[dot - dash - 1] = '\0';
+    if (media_avatar_path(store_dir(req->server->store), hash, size, path, sizeof path) != POD_OK)
+        return web_reply_error(req, 404, "There is no such picture.");
+    return send_file(req, path, "image/jpeg", AVATAR_FILE_MAX);
+}
+
+int
+page_asset(struct web_req *req)
+{
+    const struct web_asset *a = web_asset_find(req->path);
+
+    if (!a)
+        return web_reply_error(req, 404, "There is nothing at this address.");
+    return web_reply(req, 200, a->content_type, a->data, a->len,
+                     "Cache-Control: public, max-age=86400\r\n");
+}

@@ -1,0 +1,151 @@
+#include "web/request.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "civetweb.h"
+#include "core/error.h"
+
+const char *
+web_header(const struct web_req *req, const char *name)
+{
+    return mg_get_header(req->conn, name);
+}
+
+const char *
+web_req_remote_addr(const struct web_req *req)
+{
+    return req->ri->remote_addr;
+}
+
+int
+web_req_read_body(struct web_req *req, size_t max)
+{
+    long long announced = req->ri->content_length;
+    size_t cap, len = 0;
+    char *buf;
+    int n;
+
+    if (req->body)
+        return POD_OK;
+    if (announced > 0 && (unsigned long long)announced > max)
+        return POD_ERR_LIMIT;
+    /* Without a length (chunked), read up to max + 1 to notice excess. */
+    cap = announced >= 0 ? (size_t)announced : max + 1;
+    buf = pod_arena_alloc(&req->arena, cap + 1);
+    if (!buf)
+        return POD_ERR_NOMEM;
+    while (len < cap) {
+        n = mg_read(req->conn, buf + len, cap - len);
+        if (n < 0)
+            return POD_ERR_IO;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > max)
+        return POD_ERR_LIMIT;
+    if (announced > 0 && len < (size_t)announced)
+        return POD_ERR_IO;
+    buf[len] = '\0';
+    req->body = buf;
+    req->body_len = len;
+    return POD_OK;
+}
+
+/* True when the Content-Type header starts with type (parameters allowed). */
+static bool
+content_type_is(const struct web_req *req, const char *type)
+{
+    const char *ct = web_header(req, "Content-Type");
+    size_t n = strlen(type);
+
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+int
+web_req_load_form(struct web_req *req, size_t max)
+{
+    int rc;
+
+    if (req->form.fields)
+        return POD_OK;
+    if (content_type_is(req, "application/x-www-form-urlencoded")) {
+        rc = web_req_read_body(req, max);
+        if (rc != POD_OK)
+            return rc;
+        return web_form_parse_urlencoded(req->body, req->body_len, &req->arena, &req->form);
+    }
+    if (content_type_is(req, "multipart/form-data")) {
+        rc = web_req_read_body(req, max);
+        if (rc != POD_OK)
+            return rc;
+        return web_form_parse_multipart(req->body, req->body_len, web_header(req, "Content-Type"),
+                                        &req->arena, &req->form);
+    }
+    return POD_OK;
+}
+
+const char *
+web_form_value(const struct web_req *req, const char *name)
+{
+    return web_form_get(&req->form, name);
+}
+
+const char *
+web_query_value(const struct web_req *req, const char *name)
+{
+    return web_form_get(&req->query, name);
+}
+
+int
+web_req_add_header(struct web_req *req, const char *line)
+{
+    char *joined;
+
+    if (strpbrk(line, "\r\n"))
+        return POD_ERR_INVAL;
+    joined = pod_arena_printf(&req->arena, "%s%s\r\n", req->extra_headers ? req->extra_headers : "",
+                              line);
+    if (!joined)
+        return POD_ERR_NOMEM;
+    req->extra_headers = joined;
+    return POD_OK;
+}
+
+int
+web_req_set_cookie(struct web_req *req, const char *name, const char *value, long max_age)
+{
+    char age[48] = "";
+    char *line;
+
+    /* Names and values are ours (tokens in base64url): refuse anything that
+     * could end the attribute list. */
+    if (strpbrk(name, ";,= \t\r\n") || strpbrk(value, ";, \t\r\n\""))
+        return POD_ERR_INVAL;
+    if (max_age >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%ld", max_age);
+    line = pod_arena_printf(&req->arena, "Set-Cookie: %s=%s; Path=/%s; HttpOnly; SameSite=Lax%s",
+                            name, value, age, req->https ? "; Secure" : "");
+    if (!line)
+        return POD_ERR_NOMEM;
+    return web_req_add_header(req, line);
+}
+
+void
+web_path_normalise(char *path)
+{
+    char *w = path;
+
+    for (const char *r = path; *r; r++) {
+        if (*r == '/' && w > path && w[-1] == '/')
+            continue;
+        *w++ = *r;
+    }
+    if (w > path + 1 && w[-1] == '/')
+        w--;
+    if (w == path)
+        *w++ = '/';
+    *w = '\0';
+}

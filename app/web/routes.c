@@ -1,0 +1,105 @@
+#include "web/routes.h"
+
+#include <string.h>
+
+#include "autoconf.h"
+#include "web/handlers.h"
+
+#define JSON   WEB_ROUTE_JSON
+#define NOCSRF WEB_ROUTE_NO_CSRF
+
+static const struct web_route routes[] = {
+    {"/", WEB_GET, page_landing, 0, 0},
+    {"/health", WEB_GET, page_health, 0, JSON},
+    {"/stream", WEB_GET, page_stream, 0, 0},
+
+    {"/setup", WEB_GET, page_setup, 0, 0},
+    {"/setup", WEB_POST, page_setup_post, 0, 0},
+    {"/users/sign_in", WEB_GET, page_sign_in, 0, 0},
+    {"/users/sign_in", WEB_POST, page_sign_in_post, 0, 0},
+    {"/users/sign_out", WEB_DELETE | WEB_POST, page_sign_out, 0, 0},
+    {"/users/sign_up", WEB_GET, page_sign_up, 0, 0},
+    {"/users/sign_up", WEB_POST, page_sign_up_post, 0, 0},
+    {"/users", WEB_POST, page_sign_up_post, 0, 0},
+    {"/i/:code", WEB_GET, page_invite, 0, 0},
+    {"/user/edit", WEB_GET, page_user_edit, 0, 0},
+    {"/user/edit", WEB_PUT, page_user_update, 0, 0},
+    {"/user", WEB_PUT, page_user_update, 0, 0},
+    {"/user", WEB_DELETE, page_user_delete, 0, 0},
+
+    {"/admin", WEB_GET, page_admin, 0, 0},
+    {"/admin/settings", WEB_PUT | WEB_POST, page_admin_settings, 0, 0},
+    {"/admin/invites", WEB_POST, page_admin_invite_create, 0, 0},
+    {"/admin/invites/:code", WEB_DELETE, page_admin_invite_delete, 0, 0},
+
+    {"/u/:username", WEB_GET, page_profile_by_username, 0, 0},
+    {"/people/:guid", WEB_GET, page_profile_by_guid, 0, 0},
+    {"/profile/edit", WEB_GET, page_profile_edit, 0, 0},
+    {"/profile", WEB_PUT, page_profile_update, CONFIG_POD_AVATAR_MAX_BYTES + 65536, 0},
+    {"/media/avatars/:file", WEB_GET, page_avatar_file, 0, 0},
+    {"/assets/user/default.png", WEB_GET, page_asset, 0, 0},
+
+    {"/.well-known/webfinger", WEB_GET, page_webfinger, 0, JSON},
+    {"/hcard/users/:guid", WEB_GET, page_hcard, 0, 0},
+    {"/.well-known/host-meta", WEB_GET, page_host_meta, 0, 0},
+    {"/.well-known/nodeinfo", WEB_GET, page_nodeinfo_links, 0, JSON},
+    {"/nodeinfo/:version", WEB_GET, page_nodeinfo, 0, JSON},
+
+    {NULL, 0, NULL, 0, 0},
+};
+
+/* Matches path against pattern; captures point into path (lengths in
+ * caps_len). Both start with '/'. */
+static bool
+pattern_match(const char *pattern, const char *path, const char **caps, size_t *caps_len,
+              size_t *ncaps)
+{
+    *ncaps = 0;
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/')
+            return false;
+        pattern++;
+        path++;
+        const char *pend = strchr(pattern, '/'), *send = strchr(path, '/');
+        size_t plen = pend ? (size_t)(pend - pattern) : strlen(pattern);
+        size_t slen = send ? (size_t)(send - path) : strlen(path);
+        if (plen > 0 && pattern[0] == ':') {
+            if (slen == 0 || *ncaps == WEB_MAX_PARAMS)
+                return false;
+            caps[*ncaps] = path;
+            caps_len[(*ncaps)++] = slen;
+        } else if (plen != slen || strncmp(pattern, path, plen) != 0) {
+            return false;
+        }
+        pattern += plen;
+        path += slen;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+const struct web_route *
+web_route_find(const char *path, unsigned method, struct pod_arena *a, const char **params,
+               unsigned *allowed, unsigned *flags)
+{
+    const char *caps[WEB_MAX_PARAMS];
+    size_t caps_len[WEB_MAX_PARAMS], n;
+
+    *allowed = 0;
+    *flags = 0;
+    for (const struct web_route *r = routes; r->pattern; r++) {
+        if (!pattern_match(r->pattern, path, caps, caps_len, &n))
+            continue;
+        if (!(r->methods & method)) {
+            *allowed |= r->methods;
+            *flags |= r->flags;
+            continue;
+        }
+        for (size_t i = 0; i < WEB_MAX_PARAMS; i++)
+            params[i] = i < n ? pod_arena_strndup(a, caps[i], caps_len[i]) : NULL;
+        for (size_t i = 0; i < n; i++)
+            if (!params[i])
+                return NULL;
+        return r;
+    }
+    return NULL;
+}
