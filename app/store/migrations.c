@@ -41,9 +41,68 @@ m2_accounts_databases(struct store_txn *txn)
     return rc;
 }
 
+/* Creates each named database of a NULL-ended list. */
+static int
+create_all(struct store_txn *txn, const char *const *names)
+{
+    int rc = POD_OK;
+
+    for (size_t i = 0; rc == POD_OK && names[i]; i++)
+        rc = store_db_create(txn, names[i]);
+    return rc;
+}
+
+/* 3: the databases of store/people.c and store/contacts.c. */
+static int
+m3_people_databases(struct store_txn *txn)
+{
+    static const char *const names[] = {
+        "people",    "people_by_guid",   "people_by_did",     "people_by_user",
+        "aspects",   "aspects_by_owner", "contacts",          "contacts_by_id",
+        "followers", "memberships",      "members_by_aspect", "members_by_person",
+        "blocks",    "blocks_by_id",     "tag_follows",       "tag_follows_by_id",
+        NULL,
+    };
+    return create_all(txn, names);
+}
+
+/* 4: the databases of store/posts.c. */
+static int
+m4_posts_databases(struct store_txn *txn)
+{
+    static const char *const names[] = {
+        "posts",
+        "posts_by_guid",
+        "idx_author",
+        "idx_public",
+        "idx_tag",
+        "idx_inbox",
+        "post_shares",
+        "polls",
+        "poll_votes",
+        "photos",
+        "photos_by_guid",
+        "comments",
+        "comments_by_guid",
+        "comments_by_post",
+        "likes",
+        "likes_by_guid",
+        "likes_by_target",
+        "reshares_by_root",
+        "participations",
+        "participants_by_post",
+        "idx_commented",
+        "idx_liked",
+        NULL,
+    };
+    return create_all(txn, names);
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
     {2, "accounts databases", m2_accounts_databases},
+    {3, "people and contacts databases", m3_people_databases},
+    {4, "posts databases", m4_posts_databases},
 };
 
 const struct store_migration *

@@ -265,6 +265,43 @@ out:
     return rc;
 }
 
+int
+store_seq_next(struct store_txn *txn, const char *kind, uint64_t *out)
+{
+    char key[64];
+    uint8_t value[8];
+    MDB_val k, v;
+    MDB_dbi dbi;
+    uint64_t next = 1;
+    int n, rc;
+
+    if (!txn || !kind || !out || !txn->write)
+        return POD_ERR_INVAL;
+    n = snprintf(key, sizeof key, "seq:%s", kind);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return POD_ERR_LIMIT;
+    rc = store_dbi_find(txn, STORE_DB_META, &dbi);
+    if (rc != POD_OK)
+        return rc;
+    k.mv_size = (size_t)n;
+    k.mv_data = key;
+    rc = mdb_get(txn->txn, dbi, &k, &v);
+    if (rc == MDB_SUCCESS) {
+        if (v.mv_size != 8)
+            return POD_ERR_CORRUPT;
+        next = store_be64_get(v.mv_data) + 1;
+    } else if (rc != MDB_NOTFOUND) {
+        return store_err_map(rc);
+    }
+    store_be64_put(value, next);
+    v.mv_size = sizeof value;
+    v.mv_data = value;
+    rc = store_err_map(mdb_put(txn->txn, dbi, &k, &v, 0));
+    if (rc == POD_OK)
+        *out = next;
+    return rc;
+}
+
 uint32_t
 store_schema_latest(void)
 {

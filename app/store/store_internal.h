@@ -25,9 +25,9 @@
 
 #include "store/store.h"
 
-#define STORE_MAX_DBS     32 /* mdb_env_set_maxdbs */
-#define STORE_DB_NAME_MAX 32 /* bytes, without the NUL */
-#define STORE_RECORD_V1   1  /* first byte of every record value */
+#define STORE_MAX_DBS     128 /* mdb_env_set_maxdbs; LMDB scans this table linearly */
+#define STORE_DB_NAME_MAX 32  /* bytes, without the NUL */
+#define STORE_RECORD_V1   1   /* first byte of every record value */
 #define STORE_DB_META     "meta"
 #define STORE_DB_SETTINGS "settings"
 #define STORE_KEY_SCHEMA  "schema_version"
@@ -63,6 +63,29 @@ int store_err_map(int rc);
 /* Looks up the handle of the named database for txn. POD_ERR_NOTFOUND if
  * the database does not exist in txn's snapshot. */
 int store_dbi_find(struct store_txn *txn, const char *name, MDB_dbi *out);
+
+/* Takes the next number of the sequence kind ("people", "posts", ...),
+ * starting at 1, kept in the meta database ("seq:<kind>"). Write
+ * transactions only. */
+int store_seq_next(struct store_txn *txn, const char *kind, uint64_t *out);
+
+/* Big-endian u64 keys: LMDB's byte order is then numeric order. */
+static inline void
+store_be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+store_be64_get(const uint8_t in[8])
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
 
 /* The built-in migration list (migrations.c); static storage. */
 const struct store_migration *store_builtin_migrations(size_t *count);

@@ -36,7 +36,7 @@ web_avatar_url(struct web_req *req, const struct store_profile *p, const char *s
     /* pod_url ends in '/': skip the path's own leading '/'. */
     if (p && p->avatar[0])
         return pod_arena_printf(&req->arena, "%smedia/avatars/%s-%s.jpg", base, p->avatar, size);
-    return pod_arena_printf(&req->arena, "%s%s", base, WEB_DEFAULT_AVATAR + 1);
+    return pod_arena_printf(&req->arena, "%s%s", base, &WEB_DEFAULT_AVATAR[1]);
 }
 
 static void
