@@ -37,6 +37,7 @@
 #include "crypto/tls_cert.h"
 #include "drivers/clock/clock.h"
 #include "store/accounts.h"
+#include "store/people.h"
 #include "store/store.h"
 #include "task/keygen.h"
 #include "web/server.h"
@@ -338,6 +339,27 @@ out:
         fail("cannot record the start in %s: %s", store_dir(st), pod_strerror(rc));
 }
 
+/* Gives every local account its person row for this host. */
+static void
+ensure_people(struct store *st, const char *host)
+{
+    struct store_txn *txn = NULL;
+    unsigned added = 0;
+    int rc = store_txn_begin(st, true, &txn);
+
+    if (rc == POD_OK)
+        rc = store_people_ensure_local(txn, host, &added);
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        fail("cannot prepare the people of %s: %s", store_dir(st), pod_strerror(rc));
+    if (added)
+        LOG_INFO("main", "%u account%s joined the people table", added, added == 1 ? "" : "s");
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -371,6 +393,7 @@ cmd_serve(int argc, char **argv)
     if (o.https_port)
         prepare_tls(&o, pem);
     record_start(st);
+    ensure_people(st, o.host);
     rc = task_keygen_start(&keygen, st, CONFIG_POD_RSA_KEY_BITS);
     if (rc != POD_OK)
         fail("cannot start the key generation task: %s", pod_strerror(rc));
@@ -589,6 +612,8 @@ cmd_user(int argc, char **argv)
         fail("%s", why);
     rc = store_txn_begin(st, add, &txn);
     if (rc == POD_OK && add) {
+        /* The person row gets its host when the pod starts
+         * (store_people_ensure_local): the command line has no --host. */
         rc = store_user_add(txn, &u);
         if (rc == POD_OK)
             rc = store_profile_put(txn, u.username, &profile);

@@ -24,8 +24,8 @@ struct pod_mention {
 /* Finds mentions in text (len bytes), at most POD_TEXT_MAX_MENTIONS,
  * each diaspora* ID once. *out gets an array in the arena. Mentions inside
  * code spans or blocks count too (diaspora* does the same). */
-int pod_text_mentions(const char *text, size_t len, struct pod_arena *a,
-                      struct pod_mention **out, size_t *count);
+int pod_text_mentions(const char *text, size_t len, struct pod_arena *a, struct pod_mention **out,
+                      size_t *count);
 
 /* Finds hashtags: '#' at the start or after a non-word character,
  * followed by letters (any Unicode letter), digits, '_' or '-'; returned
@@ -38,8 +38,8 @@ int pod_text_tags(const char *text, size_t len, struct pod_arena *a, const char 
 /* Looks up how a mentioned person is shown and linked; returns 0 and fills
  * name/url (arena strings) when known, non-zero to render the mention as
  * its plain name. */
-typedef int (*pod_mention_resolve_fn)(const char *diaspora_id, const char **name,
-                                      const char **url, void *ctx);
+typedef int (*pod_mention_resolve_fn)(const char *diaspora_id, const char **name, const char **url,
+                                      void *ctx);
 
 /* Renders a post or comment: Markdown via md4c without raw HTML, links
  * only to http(s)/mailto/this pod with rel="nofollow noopener", no

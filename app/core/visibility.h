@@ -14,7 +14,7 @@
 struct pod_post_facts {
     uint64_t author;
     bool public;
-    bool viewer_is_recipient; /* the viewer is among a limited post's recipients */
+    bool viewer_is_recipient;  /* the viewer is among a limited post's recipients */
     bool viewer_blocks_author; /* the viewer ignores the author */
 };
 

@@ -3,16 +3,23 @@
  *
  * The pipeline: sniff the format by magic bytes, read the pixel size from
  * the header and refuse decompression bombs before a pixel is allocated,
- * decode (Debian's libstb for JPEG, PNG and GIF; libwebp for WebP), scale
- * the centre square straight out of the decoded buffer (no cropped copy),
- * flatten transparency onto white, turn JPEGs upright by their EXIF
- * orientation, and encode fresh JPEGs with stb_image_write. Only pixels
- * reach the output: EXIF (GPS, serials), ICC, comments are never copied.
+ * decode, scale the centre square, flatten transparency onto white, turn
+ * JPEGs upright by their EXIF orientation, and encode fresh JPEGs. Only
+ * pixels reach the output: EXIF (GPS, serials), ICC, comments never do.
  *
- * libstb's stbi_load tries every decoder it has (BMP, PSD, TGA, ...) until
- * one accepts the bytes. We only call it for buffers whose magic bytes are
- * JPEG, PNG or GIF, and none of the other decoders accepts those first
- * bytes, so in practice only those three decoders see uploads.
+ * Decoders, chosen for hostile input:
+ * - JPEG: libjpeg-turbo, decoding at 1/2, 1/4 or 1/8 scale (in the DCT)
+ *   when the picture is large, so a 12 MP photo needs a few MB; progressive
+ *   files are capped in memory (JPEG_MAX_MEMORY) and in scans (JPEG_MAX_SCANS).
+ * - PNG: libpng's simplified API (CRC checks, its own chunk limits).
+ * - GIF: Debian's libstb (stb_image 2.27), first frame only. We call it only
+ *   for "GIF8" magic: none of stb's other decoders accepts those bytes.
+ * - WebP: libwebp, cropping and scaling inside the decoder.
+ * stb_image 2.27's JPEG and PNG decoders are not used: fuzzing them found a
+ * heap overflow (DHT counts, stb issue #1289) and reads of uninitialised
+ * memory (undefined Huffman tables; PNG filter bytes) within seconds.
+ * Scaling (stb_image_resize) and encoding (stb_image_write) only ever see
+ * our own pixel buffers.
  */
 #include "media/image.h"
 
@@ -25,27 +32,38 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
+#include <jerror.h> /* after jpeglib.h */
+#include <png.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
 #include <webp/decode.h>
 
 #define JPEG_QUALITY 85
+/* libjpeg's whole-image buffers (progressive files: 2 bytes per sample):
+ * enough for 25 MP in 4:2:0, refused beyond. */
+#define JPEG_MAX_MEMORY (100L * 1024 * 1024)
+/* Real progressive files have about 10 scans; each scan costs a pass
+ * over the picture, so thousands of tiny scans would be a CPU bomb. */
+#define JPEG_MAX_SCANS 64
+/* stb's GIF decoder keeps 9 bytes a pixel (canvas, background, history). */
+#define GIF_MAX_PIXELS (10u * 1000u * 1000u)
 
-/* Decoding a 25 MP picture needs up to ~12 bytes a pixel inside stb
- * (progressive JPEG), so two at once could exhaust a 1 GB board: uploads
- * are decoded one at a time. Held only around the decode and scale. */
+/* Even within the limits a decode can take ~100 MB, so two at once could
+ * exhaust a 1 GB board: uploads are decoded one at a time. Held only
+ * around the decode and scale. */
 static pthread_mutex_t decode_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const size_names[] = {"large", "medium", "small"};
-static const unsigned size_pixels[] = {MEDIA_AVATAR_LARGE, MEDIA_AVATAR_MEDIUM,
-                                       MEDIA_AVATAR_SMALL};
+static const unsigned size_pixels[] = {MEDIA_AVATAR_LARGE, MEDIA_AVATAR_MEDIUM, MEDIA_AVATAR_SMALL};
 
 /* ------------------------------------------------------------- sniffing */
 
@@ -98,78 +116,6 @@ rd32(const uint8_t *p, int le)
               : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-int
-media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *type, unsigned *width,
-                  unsigned *height)
-{
-    enum media_image_type t = media_image_sniff(buf, len);
-    unsigned w = 0, h = 0;
-
-    if (type)
-        *type = t;
-    switch (t) {
-    case MEDIA_IMAGE_JPEG: {
-        int iw, ih, comp;
-        /* stb's own header parser: the size it reports is the size its
-         * decoder allocates for. */
-        if (len > INT_MAX || !stbi_info_from_memory(buf, (int)len, &iw, &ih, &comp))
-            return POD_ERR_PARSE;
-        w = (unsigned)iw;
-        h = (unsigned)ih;
-        break;
-    }
-    case MEDIA_IMAGE_PNG:
-        /* IHDR must come first (stb insists too). Read directly: stbi_info
-         * refuses huge sizes as "corrupt", and those should be LIMIT. */
-        if (len < 24 || memcmp(buf + 12, "IHDR", 4) != 0)
-            return POD_ERR_PARSE;
-        w = (unsigned)rd32(buf + 16, 0);
-        h = (unsigned)rd32(buf + 20, 0);
-        break;
-    case MEDIA_IMAGE_GIF:
-        /* The logical screen; stb allocates that and rejects frames that
-         * do not fit inside it. */
-        if (len < 10)
-            return POD_ERR_PARSE;
-        w = rd16(buf + 6, 1);
-        h = rd16(buf + 8, 1);
-        break;
-    case MEDIA_IMAGE_WEBP: {
-        int iw, ih;
-        if (!WebPGetInfo(buf, len, &iw, &ih))
-            return POD_ERR_PARSE;
-        w = (unsigned)iw;
-        h = (unsigned)ih;
-        break;
-    }
-    case MEDIA_IMAGE_UNKNOWN:
-        return POD_ERR_PARSE;
-    }
-    if (width)
-        *width = w;
-    if (height)
-        *height = h;
-    return POD_OK;
-}
-
-static int
-check_size(unsigned w, unsigned h, char *why, size_t why_len)
-{
-    if (w == 0 || h == 0) {
-        pod_why(why, why_len, "the picture has no pixels");
-        return POD_ERR_LIMIT;
-    }
-    if (w > MEDIA_MAX_SIDE || h > MEDIA_MAX_SIDE ||
-        (unsigned long long)w * h > MEDIA_MAX_PIXELS) {
-        pod_why(why, why_len, "the picture is too large (at most %u megapixels, %u pixels a side)",
-                MEDIA_MAX_PIXELS / 1000000u, MEDIA_MAX_SIDE);
-        return POD_ERR_LIMIT;
-    }
-    return POD_OK;
-}
-
-/* ----------------------------------------------------------------- EXIF */
-
 /* The Orientation tag (0x0112) of a TIFF structure, IFD0 only; 1 when
  * missing or malformed. t has n bytes. */
 static unsigned
@@ -207,18 +153,26 @@ tiff_orientation(const uint8_t *t, size_t n)
     return 1;
 }
 
-/* The EXIF orientation (1..8, 1 = as stored) of a JPEG: walks the marker
- * segments before the first scan and reads the first "Exif" APP1. */
-static unsigned
-jpeg_orientation(const uint8_t *buf, size_t len)
+struct jpeg_head {
+    unsigned w, h;        /* from the first SOFn; 0 when none was found */
+    unsigned orientation; /* EXIF, 1..8; 1 = as stored */
+};
+
+/* Walks the marker segments of a JPEG up to the first scan: the frame size
+ * and the orientation of the first "Exif" APP1. Stops quietly at anything
+ * malformed; the decoder judges the rest. */
+static void
+jpeg_head_read(const uint8_t *buf, size_t len, struct jpeg_head *jh)
 {
     size_t pos = 2, seg;
 
+    jh->w = jh->h = 0;
+    jh->orientation = 1;
     while (pos + 4 <= len) {
         uint8_t m = buf[pos + 1];
 
         if (buf[pos] != 0xFF)
-            return 1;
+            return;
         if (m == 0xFF) { /* fill byte */
             pos++;
             continue;
@@ -227,16 +181,98 @@ jpeg_orientation(const uint8_t *buf, size_t len)
             pos += 2;
             continue;
         }
-        if (m == 0xDA || m == 0xD9) /* scan data or end: EXIF comes before */
-            return 1;
+        if (m == 0xDA || m == 0xD9) /* scan data or end */
+            return;
         seg = rd16(buf + pos + 2, 0);
         if (seg < 2 || seg > len - pos - 2)
-            return 1;
-        if (m == 0xE1 && seg >= 2 + 6 && memcmp(buf + pos + 4, "Exif\0\0", 6) == 0)
-            return tiff_orientation(buf + pos + 10, seg - 8);
+            return;
+        /* SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC) */
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC && jh->w == 0 &&
+            seg >= 2 + 5) {
+            jh->h = rd16(buf + pos + 5, 0);
+            jh->w = rd16(buf + pos + 7, 0);
+            if (jh->w == 0) /* keep looking means "no size" below */
+                jh->h = 0;
+        }
+        if (m == 0xE1 && jh->orientation == 1 && seg >= 2 + 6 &&
+            memcmp(buf + pos + 4, "Exif\0\0", 6) == 0)
+            jh->orientation = tiff_orientation(buf + pos + 10, seg - 8);
         pos += 2 + seg;
     }
-    return 1;
+}
+
+int
+media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *type, unsigned *width,
+                  unsigned *height)
+{
+    enum media_image_type t = media_image_sniff(buf, len);
+    unsigned w = 0, h = 0;
+
+    if (type)
+        *type = t;
+    switch (t) {
+    case MEDIA_IMAGE_JPEG: {
+        struct jpeg_head jh;
+        jpeg_head_read(buf, len, &jh);
+        if (jh.w == 0)
+            return POD_ERR_PARSE;
+        w = jh.w;
+        h = jh.h;
+        break;
+    }
+    case MEDIA_IMAGE_PNG:
+        /* IHDR must come first */
+        if (len < 24 || memcmp(buf + 12, "IHDR", 4) != 0)
+            return POD_ERR_PARSE;
+        w = (unsigned)rd32(buf + 16, 0);
+        h = (unsigned)rd32(buf + 20, 0);
+        break;
+    case MEDIA_IMAGE_GIF:
+        /* The logical screen: stb allocates that and rejects frames that
+         * do not fit inside it. */
+        if (len < 10)
+            return POD_ERR_PARSE;
+        w = rd16(buf + 6, 1);
+        h = rd16(buf + 8, 1);
+        break;
+    case MEDIA_IMAGE_WEBP: {
+        int iw, ih;
+        if (!WebPGetInfo(buf, len, &iw, &ih))
+            return POD_ERR_PARSE;
+        w = (unsigned)iw;
+        h = (unsigned)ih;
+        break;
+    }
+    case MEDIA_IMAGE_UNKNOWN:
+        return POD_ERR_PARSE;
+    }
+    if (width)
+        *width = w;
+    if (height)
+        *height = h;
+    return POD_OK;
+}
+
+static int
+check_size(enum media_image_type type, unsigned w, unsigned h, char *why, size_t why_len)
+{
+    unsigned long long px = (unsigned long long)w * h;
+
+    if (w == 0 || h == 0) {
+        pod_why(why, why_len, "the picture has no pixels");
+        return POD_ERR_LIMIT;
+    }
+    if (w > MEDIA_MAX_SIDE || h > MEDIA_MAX_SIDE || px > MEDIA_MAX_PIXELS) {
+        pod_why(why, why_len, "the picture is too large (at most %u megapixels, %u pixels a side)",
+                MEDIA_MAX_PIXELS / 1000000u, MEDIA_MAX_SIDE);
+        return POD_ERR_LIMIT;
+    }
+    if (type == MEDIA_IMAGE_GIF && px > GIF_MAX_PIXELS) {
+        pod_why(why, why_len, "the GIF picture is too large (at most %u megapixels)",
+                GIF_MAX_PIXELS / 1000000u);
+        return POD_ERR_LIMIT;
+    }
+    return POD_OK;
 }
 
 /* Writes into out (n*n RGB) the picture in (n*n RGB) as it should be
@@ -281,59 +317,293 @@ orient_square(const uint8_t *in, uint8_t *out, unsigned n, unsigned o)
 
 /* ------------------------------------------------------------- decoding */
 
+/* A decoded picture: w*h pixels of n channels (1 grey, 2 grey+alpha, 3 RGB,
+ * 4 RGBA), rows top to bottom, released with release(px). */
 struct decoded {
-    uint8_t *px; /* w*h*n bytes, from stb or from libwebp */
+    uint8_t *px;
     int w, h, n;
-    int webp; /* which library's free() releases px */
+    void (*release)(void *);
 };
 
 static void
 decoded_free(struct decoded *d)
 {
-    if (!d->px)
-        return;
-    if (d->webp)
-        WebPFree(d->px);
-    else
-        stbi_image_free(d->px);
+    if (d->px)
+        d->release(d->px);
     d->px = NULL;
 }
 
 static int
-decode_pixels(const uint8_t *buf, size_t len, enum media_image_type type, struct decoded *d,
-              char *why, size_t why_len)
+damaged(char *why, size_t why_len)
 {
-    if (type == MEDIA_IMAGE_WEBP) {
-        WebPBitstreamFeatures f;
-        if (WebPGetFeatures(buf, len, &f) != VP8_STATUS_OK)
-            goto damaged;
-        if (f.has_animation) {
-            pod_why(why, why_len, "animated WebP pictures are not supported");
-            return POD_ERR_PARSE;
-        }
-        d->webp = 1;
-        d->n = f.has_alpha ? 4 : 3;
-        d->px = f.has_alpha ? WebPDecodeRGBA(buf, len, &d->w, &d->h)
-                            : WebPDecodeRGB(buf, len, &d->w, &d->h);
-    } else {
-        /* 0 channels requested: the native count (1 to 4), no conversion
-         * copy. 16-bit PNGs come back as 8 bits. */
-        d->px = stbi_load_from_memory(buf, (int)len, &d->w, &d->h, &d->n, 0);
-        if (!d->px && stbi_failure_reason() && strcmp(stbi_failure_reason(), "outofmem") == 0) {
-            pod_why(why, why_len, "the pod has not enough memory for this picture");
-            return POD_ERR_NOMEM;
-        }
-    }
-    if (!d->px)
-        goto damaged;
-    if (d->n < 1 || d->n > 4 || d->w <= 0 || d->h <= 0) {
-        decoded_free(d);
-        goto damaged;
-    }
-    return POD_OK;
-damaged:
     pod_why(why, why_len, "the picture is damaged");
     return POD_ERR_PARSE;
+}
+
+static int
+no_memory(char *why, size_t why_len)
+{
+    pod_why(why, why_len, "the pod has not enough memory for this picture");
+    return POD_ERR_NOMEM;
+}
+
+struct jpeg_fail {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+    int code;    /* what a longjmp means */
+    int reading; /* pixels still to come: running out of data is fatal */
+};
+
+static void
+jpeg_on_error(j_common_ptr c)
+{
+    struct jpeg_fail *f = (struct jpeg_fail *)c->err;
+
+    if (c->err->msg_code == JERR_NO_BACKING_STORE)
+        f->code = POD_ERR_LIMIT; /* over JPEG_MAX_MEMORY */
+    else if (c->err->msg_code == JERR_OUT_OF_MEMORY)
+        f->code = POD_ERR_NOMEM;
+    longjmp(f->jump, 1);
+}
+
+/* Warnings (level -1) about corrupt data are tolerated, as browsers do,
+ * except a file cut short: libjpeg would paint the rest grey. Nothing is
+ * printed. */
+static void
+jpeg_on_message(j_common_ptr c, int level)
+{
+    struct jpeg_fail *f = (struct jpeg_fail *)c->err;
+
+    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF && f->reading)
+        longjmp(f->jump, 1);
+}
+
+static void
+jpeg_on_progress(j_common_ptr c)
+{
+    struct jpeg_fail *f = (struct jpeg_fail *)c->err;
+
+    if (((j_decompress_ptr)c)->input_scan_number > JPEG_MAX_SCANS) {
+        f->code = POD_ERR_LIMIT;
+        longjmp(f->jump, 1);
+    }
+}
+
+/* Adobe CMYK (inverted, as Photoshop writes it) or plain CMYK to RGB, in
+ * place: pixel i moves from 4*i to 3*i, never ahead of what is read. */
+static void
+cmyk_to_rgb(uint8_t *px, size_t count, int inverted)
+{
+    for (size_t i = 0; i < count; i++) {
+        unsigned c = px[4 * i], m = px[4 * i + 1], y = px[4 * i + 2], k = px[4 * i + 3];
+        if (!inverted)
+            c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+        px[3 * i] = (uint8_t)((c * k + 127) / 255);
+        px[3 * i + 1] = (uint8_t)((m * k + 127) / 255);
+        px[3 * i + 2] = (uint8_t)((y * k + 127) / 255);
+    }
+}
+
+/* Chooses RGB, grey or CMYK output, and the smallest DCT scale (1/8 to 1)
+ * whose shorter side still has at least size pixels. */
+static void
+jpeg_choose_output(j_decompress_ptr ci, unsigned size)
+{
+    unsigned shorter = ci->image_width < ci->image_height ? ci->image_width : ci->image_height;
+    unsigned denom = 8;
+
+    if (ci->jpeg_color_space == JCS_GRAYSCALE)
+        ci->out_color_space = JCS_GRAYSCALE;
+    else if (ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK)
+        ci->out_color_space = JCS_CMYK;
+    else
+        ci->out_color_space = JCS_RGB;
+    while (denom > 1 && shorter / denom < size)
+        denom /= 2;
+    ci->scale_num = 1;
+    ci->scale_denom = denom;
+}
+
+/* libjpeg reports errors by longjmp: nothing but px (volatile) changes
+ * between setjmp and a jump back. */
+static int
+decode_jpeg(const uint8_t *buf, size_t len, unsigned size, struct decoded *d, char *why,
+            size_t why_len)
+{
+    struct jpeg_decompress_struct ci;
+    struct jpeg_fail fail;
+    struct jpeg_progress_mgr progress;
+    uint8_t *volatile px = NULL;
+    size_t stride;
+
+    memset(&ci, 0, sizeof ci);
+    ci.err = jpeg_std_error(&fail.mgr);
+    fail.mgr.error_exit = jpeg_on_error;
+    fail.mgr.emit_message = jpeg_on_message;
+    fail.code = POD_ERR_PARSE;
+    fail.reading = 1;
+    if (setjmp(fail.jump)) {
+        jpeg_destroy_decompress(&ci);
+        free(px);
+        if (fail.code == POD_ERR_NOMEM)
+            return no_memory(why, why_len);
+        if (fail.code == POD_ERR_LIMIT) {
+            pod_why(why, why_len, "the picture is too large or too complex to decode");
+            return POD_ERR_LIMIT;
+        }
+        return damaged(why, why_len);
+    }
+    jpeg_create_decompress(&ci);
+    ci.mem->max_memory_to_use = JPEG_MAX_MEMORY;
+    progress.progress_monitor = jpeg_on_progress;
+    ci.progress = &progress;
+    jpeg_mem_src(&ci, buf, (unsigned long)len);
+    jpeg_read_header(&ci, TRUE);
+    if (check_size(MEDIA_IMAGE_JPEG, ci.image_width, ci.image_height, why, why_len) != POD_OK) {
+        jpeg_destroy_decompress(&ci);
+        return POD_ERR_LIMIT;
+    }
+    jpeg_choose_output(&ci, size);
+    jpeg_start_decompress(&ci);
+
+    stride = (size_t)ci.output_width * (size_t)ci.output_components;
+    px = malloc(stride * ci.output_height);
+    if (!px) {
+        fail.code = POD_ERR_NOMEM;
+        longjmp(fail.jump, 1);
+    }
+    while (ci.output_scanline < ci.output_height) {
+        JSAMPROW row = px + stride * ci.output_scanline;
+        if (jpeg_read_scanlines(&ci, &row, 1) != 1)
+            longjmp(fail.jump, 1); /* suspended: no more data */
+    }
+    fail.reading = 0; /* a missing EOI after the last row is harmless */
+    jpeg_finish_decompress(&ci);
+
+    d->px = px;
+    d->w = (int)ci.output_width;
+    d->h = (int)ci.output_height;
+    d->n = ci.output_components;
+    d->release = free;
+    if (ci.out_color_space == JCS_CMYK) {
+        cmyk_to_rgb(d->px, (size_t)d->w * (size_t)d->h, ci.saw_Adobe_marker);
+        d->n = 3;
+    }
+    jpeg_destroy_decompress(&ci);
+    return POD_OK;
+}
+
+/* libpng's simplified reader: 8-bit sRGB samples, gamma and palettes
+ * resolved, grey and alpha kept as they are. */
+static int
+decode_png(const uint8_t *buf, size_t len, struct decoded *d, char *why, size_t why_len)
+{
+    png_image img;
+    uint8_t *px;
+    int ret;
+
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&img, buf, len)) {
+        png_image_free(&img);
+        return damaged(why, why_len);
+    }
+    ret = check_size(MEDIA_IMAGE_PNG, img.width, img.height, why, why_len);
+    if (ret != POD_OK) {
+        png_image_free(&img);
+        return ret;
+    }
+    img.format &= PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA;
+    px = malloc(PNG_IMAGE_SIZE(img));
+    if (!px) {
+        png_image_free(&img);
+        return no_memory(why, why_len);
+    }
+    if (!png_image_finish_read(&img, NULL, px, 0, NULL)) {
+        png_image_free(&img);
+        free(px);
+        return damaged(why, why_len);
+    }
+    d->px = px;
+    d->w = (int)img.width;
+    d->h = (int)img.height;
+    d->n = (int)PNG_IMAGE_PIXEL_CHANNELS(img.format);
+    d->release = free;
+    png_image_free(&img);
+    return POD_OK;
+}
+
+static int
+decode_gif(const uint8_t *buf, size_t len, struct decoded *d, char *why, size_t why_len)
+{
+    if (len > INT_MAX) /* stb counts bytes in an int */
+        return damaged(why, why_len);
+    /* First frame only (stbi_load_gif_from_memory would load them all). */
+    d->px = stbi_load_from_memory(buf, (int)len, &d->w, &d->h, &d->n, 4);
+    if (!d->px) {
+        const char *reason = stbi_failure_reason(); /* thread-local in Debian's build */
+        if (reason && strcmp(reason, "outofmem") == 0)
+            return no_memory(why, why_len);
+        return damaged(why, why_len);
+    }
+    d->n = 4;
+    d->release = stbi_image_free;
+    return POD_OK;
+}
+
+/* The centre square, cropped by the decoder and, when it is much larger
+ * than size, scaled there to 2*size (libwebp averages the pixels); the
+ * last step to size is ours, as for every format. */
+static int
+decode_webp(const uint8_t *buf, size_t len, unsigned size, struct decoded *d, char *why,
+            size_t why_len)
+{
+    WebPDecoderConfig cfg;
+    unsigned side, out;
+    int n, ret;
+    uint8_t *px;
+
+    if (!WebPInitDecoderConfig(&cfg) || WebPGetFeatures(buf, len, &cfg.input) != VP8_STATUS_OK)
+        return damaged(why, why_len);
+    if (cfg.input.has_animation) {
+        pod_why(why, why_len, "animated WebP pictures are not supported");
+        return POD_ERR_PARSE;
+    }
+    ret = check_size(MEDIA_IMAGE_WEBP, (unsigned)cfg.input.width, (unsigned)cfg.input.height, why,
+                     why_len);
+    if (ret != POD_OK)
+        return ret;
+    side = (unsigned)(cfg.input.width < cfg.input.height ? cfg.input.width : cfg.input.height);
+    cfg.options.use_cropping = 1;
+    cfg.options.crop_left = (int)(((unsigned)cfg.input.width - side) / 2 & ~1u); /* even */
+    cfg.options.crop_top = (int)(((unsigned)cfg.input.height - side) / 2 & ~1u);
+    cfg.options.crop_width = cfg.options.crop_height = (int)side;
+    out = side;
+    if (side > 2 * size) {
+        out = 2 * size;
+        cfg.options.use_scaling = 1;
+        cfg.options.scaled_width = cfg.options.scaled_height = (int)out;
+    }
+    n = cfg.input.has_alpha ? 4 : 3;
+    px = malloc((size_t)out * out * (size_t)n);
+    if (!px)
+        return no_memory(why, why_len);
+    cfg.output.colorspace = n == 4 ? MODE_RGBA : MODE_RGB;
+    cfg.output.is_external_memory = 1;
+    cfg.output.u.RGBA.rgba = px;
+    cfg.output.u.RGBA.stride = (int)(out * (unsigned)n);
+    cfg.output.u.RGBA.size = (size_t)out * out * (size_t)n;
+    if (WebPDecode(buf, len, &cfg) != VP8_STATUS_OK) {
+        WebPFreeDecBuffer(&cfg.output);
+        free(px);
+        return damaged(why, why_len);
+    }
+    WebPFreeDecBuffer(&cfg.output); /* nothing of its own to free: memory is ours */
+    d->px = px;
+    d->w = d->h = (int)out;
+    d->n = n;
+    d->release = free;
+    return POD_OK;
 }
 
 /* Composites n-channel pixels (grey, grey+alpha, RGB, RGBA) onto white as
@@ -361,9 +631,10 @@ media_image_decode_square(const uint8_t *buf, size_t len, unsigned size, uint8_t
                           char *why, size_t why_len)
 {
     struct decoded d = {0};
+    struct jpeg_head jh = {0, 0, 1};
     enum media_image_type type;
     uint8_t *scaled = NULL, *rgb = NULL, *turned = NULL;
-    unsigned w, h, o = 1;
+    unsigned w, h;
     int ret, side, alpha;
     const uint8_t *corner;
 
@@ -373,37 +644,52 @@ media_image_decode_square(const uint8_t *buf, size_t len, unsigned size, uint8_t
         pod_why(why, why_len, "bad arguments");
         return POD_ERR_INVAL;
     }
-    if (len > INT_MAX) { /* stb counts bytes in an int */
-        pod_why(why, why_len, "the picture file is too large");
-        return POD_ERR_LIMIT;
-    }
     ret = media_image_probe(buf, len, &type, &w, &h);
     if (ret != POD_OK) {
-        pod_why(why, why_len,
-                type == MEDIA_IMAGE_UNKNOWN ? "not a JPEG, PNG, GIF or WebP picture"
-                                            : "the picture is damaged");
+        if (type == MEDIA_IMAGE_UNKNOWN)
+            pod_why(why, why_len, "not a JPEG, PNG, GIF or WebP picture");
+        else
+            damaged(why, why_len);
         return ret;
     }
-    ret = check_size(w, h, why, why_len);
+    /* From the header, before any decoder allocates; each decoder checks
+     * again the size it is about to use. */
+    ret = check_size(type, w, h, why, why_len);
     if (ret != POD_OK)
         return ret;
-    ret = decode_pixels(buf, len, type, &d, why, why_len);
+    switch (type) {
+    case MEDIA_IMAGE_JPEG:
+        jpeg_head_read(buf, len, &jh);
+        ret = decode_jpeg(buf, len, size, &d, why, why_len);
+        break;
+    case MEDIA_IMAGE_PNG:
+        ret = decode_png(buf, len, &d, why, why_len);
+        break;
+    case MEDIA_IMAGE_GIF:
+        ret = decode_gif(buf, len, &d, why, why_len);
+        break;
+    default:
+        ret = decode_webp(buf, len, size, &d, why, why_len);
+        break;
+    }
     if (ret != POD_OK)
         return ret;
-    /* The decoder's size must be the header's; never trust that blindly. */
-    ret = check_size((unsigned)d.w, (unsigned)d.h, why, why_len);
+    if (d.w <= 0 || d.h <= 0 || d.n < 1 || d.n > 4) {
+        ret = damaged(why, why_len);
+        goto out;
+    }
+    ret = check_size(type, (unsigned)d.w, (unsigned)d.h, why, why_len); /* never trust blindly */
     if (ret != POD_OK)
         goto out;
 
     side = d.w < d.h ? d.w : d.h;
-    corner = d.px + ((size_t)((d.h - side) / 2) * (size_t)d.w + (size_t)((d.w - side) / 2)) *
-                        (size_t)d.n;
+    corner = d.px +
+             ((size_t)((d.h - side) / 2) * (size_t)d.w + (size_t)((d.w - side) / 2)) * (size_t)d.n;
     alpha = d.n == 2 ? 1 : d.n == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
     scaled = malloc((size_t)size * size * (size_t)d.n);
     rgb = malloc((size_t)size * size * 3);
     if (!scaled || !rgb) {
-        ret = POD_ERR_NOMEM;
-        pod_why(why, why_len, "the pod has not enough memory for this picture");
+        ret = no_memory(why, why_len);
         goto out;
     }
     /* Mitchell filter when shrinking, Catmull-Rom when enlarging, in linear
@@ -412,22 +698,18 @@ media_image_decode_square(const uint8_t *buf, size_t len, unsigned size, uint8_t
     if (!stbir_resize_uint8_generic(corner, side, side, d.w * d.n, scaled, (int)size, (int)size,
                                     (int)size * d.n, d.n, alpha, 0, STBIR_EDGE_CLAMP,
                                     STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL)) {
-        ret = POD_ERR_NOMEM;
-        pod_why(why, why_len, "the pod has not enough memory for this picture");
+        ret = no_memory(why, why_len);
         goto out;
     }
     flatten_rgb(scaled, d.n, (size_t)size * size, rgb);
 
-    if (type == MEDIA_IMAGE_JPEG)
-        o = jpeg_orientation(buf, len);
-    if (o != 1) {
+    if (jh.orientation != 1) {
         turned = malloc((size_t)size * size * 3);
         if (!turned) {
-            ret = POD_ERR_NOMEM;
-            pod_why(why, why_len, "the pod has not enough memory for this picture");
+            ret = no_memory(why, why_len);
             goto out;
         }
-        orient_square(rgb, turned, size, o);
+        orient_square(rgb, turned, size, jh.orientation);
         free(rgb);
         rgb = turned;
     }
@@ -505,8 +787,9 @@ io_error(const char *what, char *why, size_t why_len)
     int e = errno;
 
     LOG_ERR("media", "avatar %s: %s", what, strerror(e));
-    pod_why(why, why_len, e == ENOSPC || e == EDQUOT ? "the pod's storage is full"
-                                                     : "the pod could not save the picture");
+    pod_why(why, why_len,
+            e == ENOSPC || e == EDQUOT ? "the pod's storage is full"
+                                       : "the pod could not save the picture");
     return POD_ERR_IO;
 }
 
@@ -594,8 +877,7 @@ is_hash(const char *s)
 }
 
 int
-media_avatar_path(const char *data_dir, const char *hash, const char *size, char *out,
-                  size_t cap)
+media_avatar_path(const char *data_dir, const char *hash, const char *size, char *out, size_t cap)
 {
     int n;
     size_t i;
@@ -617,13 +899,19 @@ media_avatar_path(const char *data_dir, const char *hash, const char *size, char
 
 /* ---------------------------------------------------------------- store */
 
+/* Paths of one avatar set, on the heap: 16 KB would be a big bite of a
+ * 64 KB worker stack. */
+struct avatar_paths {
+    char media[PATH_MAX], dir[PATH_MAX], file[3][PATH_MAX];
+};
+
 static int
-all_exist(char paths[3][PATH_MAX])
+all_exist(const struct avatar_paths *p)
 {
     struct stat st;
 
     for (int i = 0; i < 3; i++)
-        if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode))
+        if (stat(p->file[i], &st) != 0 || !S_ISREG(st.st_mode))
             return 0;
     return 1;
 }
@@ -634,8 +922,8 @@ scale_rgb(const uint8_t *src, unsigned from, uint8_t *dst, unsigned to)
 {
     return stbir_resize_uint8_generic(src, (int)from, (int)from, (int)from * 3, dst, (int)to,
                                       (int)to, (int)to * 3, 3, STBIR_ALPHA_CHANNEL_NONE, 0,
-                                      STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
-                                      STBIR_COLORSPACE_SRGB, NULL)
+                                      STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB,
+                                      NULL)
                ? POD_OK
                : POD_ERR_NOMEM;
 }
@@ -645,7 +933,8 @@ media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char ha
                    char *why, size_t why_len)
 {
     uint8_t digest[CRYPTO_SHA256_LEN];
-    char hash[65], media_dir[PATH_MAX], dir[PATH_MAX], paths[3][PATH_MAX];
+    char hash[65];
+    struct avatar_paths *p = NULL;
     uint8_t *px[3] = {NULL, NULL, NULL};
     struct membuf jpg = {0};
     enum media_image_type type;
@@ -670,21 +959,23 @@ media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char ha
 
     crypto_sha256(buf, len, digest);
     crypto_hex(digest, sizeof digest, hash);
-    if ((size_t)snprintf(media_dir, sizeof media_dir, "%s/media", data_dir) >= sizeof media_dir ||
-        (size_t)snprintf(dir, sizeof dir, "%s/media/avatars", data_dir) >= sizeof dir) {
+    p = malloc(sizeof *p);
+    if (!p)
+        return no_memory(why, why_len);
+    ret = POD_OK;
+    if ((size_t)snprintf(p->media, sizeof p->media, "%s/media", data_dir) >= sizeof p->media ||
+        (size_t)snprintf(p->dir, sizeof p->dir, "%s/media/avatars", data_dir) >= sizeof p->dir)
+        ret = POD_ERR_INVAL;
+    for (int i = 0; i < 3 && ret == POD_OK; i++)
+        ret = media_avatar_path(data_dir, hash, size_names[i], p->file[i], sizeof p->file[i]);
+    if (ret != POD_OK) {
         pod_why(why, why_len, "the data directory path is too long");
-        return POD_ERR_INVAL;
+        ret = POD_ERR_INVAL;
+        goto out;
     }
-    for (int i = 0; i < 3; i++) {
-        ret = media_avatar_path(data_dir, hash, size_names[i], paths[i], sizeof paths[i]);
-        if (ret != POD_OK) {
-            pod_why(why, why_len, "the data directory path is too long");
-            return POD_ERR_INVAL;
-        }
-    }
-    if (all_exist(paths)) { /* same bytes, same avatars: nothing to do */
+    if (all_exist(p)) { /* same bytes, same avatars: nothing to do */
         memcpy(hash_out, hash, sizeof hash);
-        return POD_OK;
+        goto out;
     }
 
     (void)media_image_probe(buf, len, NULL, &w, &h); /* for the log line only */
@@ -706,8 +997,8 @@ media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char ha
         }
     }
 
-    if ((ret = ensure_dir(media_dir, data_dir, why, why_len)) != POD_OK ||
-        (ret = ensure_dir(dir, media_dir, why, why_len)) != POD_OK)
+    if ((ret = ensure_dir(p->media, data_dir, why, why_len)) != POD_OK ||
+        (ret = ensure_dir(p->dir, p->media, why, why_len)) != POD_OK)
         goto out;
     for (int i = 0; i < 3; i++) {
         jpg.len = 0;
@@ -716,11 +1007,11 @@ media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char ha
             pod_why(why, why_len, "the pod has not enough memory for this picture");
             goto out;
         }
-        ret = write_file_atomic(paths[i], jpg.p, jpg.len, why, why_len);
+        ret = write_file_atomic(p->file[i], jpg.p, jpg.len, why, why_len);
         if (ret != POD_OK)
             goto out;
     }
-    if (fsync_dir(dir) != 0) {
+    if (fsync_dir(p->dir) != 0) {
         ret = io_error("sync directory", why, why_len);
         goto out;
     }
@@ -732,5 +1023,6 @@ out:
     for (int i = 0; i < 3; i++)
         free(px[i]);
     free(jpg.p);
+    free(p);
     return ret;
 }

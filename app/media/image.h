@@ -49,15 +49,15 @@ int media_avatar_path(const char *data_dir, const char *hash, const char *size, 
                       size_t cap);
 
 #define MEDIA_MAX_PIXELS (25u * 1000u * 1000u) /* decompression bombs stop here */
-#define MEDIA_MAX_SIDE   16384u                 /* pixels, either side */
-#define MEDIA_SQUARE_MAX 1024u                  /* largest size for decode_square */
+#define MEDIA_MAX_SIDE   16384u                /* pixels, either side */
+#define MEDIA_SQUARE_MAX 1024u                 /* largest size for decode_square */
 
 /* Reads the format (by magic bytes) and the pixel size from the header
  * alone, without decoding or allocating. POD_ERR_PARSE when buf is not a
  * JPEG, PNG, GIF or WebP header or is cut before the size; the size is not
  * checked against the limits here. Pure: for the web layer and fuzzers. */
-int media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *type,
-                      unsigned *width, unsigned *height);
+int media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *type, unsigned *width,
+                      unsigned *height);
 
 /* The decoding half of media_avatar_store, without files: decodes buf (the
  * first frame of a GIF), turns a JPEG upright by its EXIF orientation,
@@ -65,11 +65,14 @@ int media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *typ
  * to size x size pixels (1..MEDIA_SQUARE_MAX). On success *rgb_out is a new
  * buffer of size*size*3 bytes (RGB, rows top to bottom) that the caller
  * frees with free(). Returns POD_ERR_LIMIT (over MEDIA_MAX_PIXELS or
- * MEDIA_MAX_SIDE, checked before the pixels are allocated), POD_ERR_PARSE
- * (not a picture, damaged, animated WebP), POD_ERR_NOMEM or POD_ERR_INVAL,
- * with a one-line reason for the user in why. Memory while it runs is
- * about 4 to 12 bytes per source pixel (the decoder's buffers), all freed
- * before it returns. No byte-count limit here: the caller applies one. */
+ * MEDIA_MAX_SIDE, checked before the pixels are allocated; GIFs over 10 MP;
+ * progressive JPEGs needing over 100 MB or 64 scans), POD_ERR_PARSE (not a
+ * picture, damaged or cut short, animated WebP), POD_ERR_NOMEM or
+ * POD_ERR_INVAL, with a one-line reason for the user in why. Memory while
+ * it runs, all freed before it returns: a few MB for baseline JPEG and
+ * WebP (scaled inside the decoder), 3 bytes a pixel more for progressive
+ * 4:2:0 JPEG (6 for 4:4:4), 1 to 4 for PNG, 9 for GIF. No byte-count limit here: the caller
+ * applies one. Thread-safe; keeps no state. */
 int media_image_decode_square(const uint8_t *buf, size_t len, unsigned size, uint8_t **rgb_out,
                               char *why, size_t why_len);
 

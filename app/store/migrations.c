@@ -93,6 +93,8 @@ m4_posts_databases(struct store_txn *txn)
         "participants_by_post",
         "idx_commented",
         "idx_liked",
+        "inbox_by_post",  /* be64 post + be64 reader: what to remove from idx_inbox */
+        "commented_last", /* be64 person + be64 post -> the idx_commented entry's time */
         NULL,
     };
     return create_all(txn, names);

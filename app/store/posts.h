@@ -31,6 +31,7 @@
 #define STORE_POLL_MAX_ANSWERS 20
 #define STORE_POLL_TEXT_MAX    255
 #define STORE_POST_MAX_TAGS    32
+#define STORE_POST_TAG_MAX     64 /* bytes of one tag name */
 #define STORE_ADDRESS_MAX      255
 
 enum store_post_type {
@@ -82,8 +83,11 @@ int store_post_get_by_guid(struct store_txn *txn, const char *guid, struct pod_a
 /* True when person is a recipient of limited post post. */
 bool store_post_is_shared_with(struct store_txn *txn, uint64_t post, uint64_t person);
 
-/* Removes the post, its indexes, comments, likes, votes and
- * participations (not its photos' files). */
+/* Removes the post, its indexes, shares, comments (and their likes),
+ * likes, poll and votes, participations and the index of its reshares; a
+ * reshare is taken off its root's count. Photos are unlinked (post = 0,
+ * pending again), not deleted: their records and files are the caller's.
+ * Reshares of the post stay, with a root that no longer resolves. */
 int store_post_delete(struct store_txn *txn, uint64_t id);
 
 /* One page of a stream, newest first: entries older than (max_time,
@@ -164,6 +168,8 @@ int store_like_add(struct store_txn *txn, struct store_like *l);
 int store_like_get(struct store_txn *txn, uint64_t id, struct store_like *out);
 int store_like_find(struct store_txn *txn, enum store_like_target type, uint64_t target,
                     uint64_t author, struct store_like *out);
+/* The like with that GUID (federation retractions name likes by GUID). */
+int store_like_get_by_guid(struct store_txn *txn, const char *guid, struct store_like *out);
 int store_like_delete(struct store_txn *txn, uint64_t id);
 int store_likes_each(struct store_txn *txn, enum store_like_target type, uint64_t target,
                      int (*fn)(const struct store_like *l, void *ctx), void *ctx);

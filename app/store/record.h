@@ -26,6 +26,8 @@
 #include <stdint.h>
 
 #include "store/accounts.h"
+#include "store/contacts.h"
+#include "store/posts.h"
 
 #define STORE_REC_FIELD_MAX ((size_t)0x0fffffff) /* what a 4-byte LEB128 length holds */
 
@@ -190,5 +192,163 @@ int store_invite_encode(struct store_rec_writer *w, const struct store_invite *i
 int store_invite_decode(const void *data, size_t len, struct store_invite *out);
 int store_throttle_encode(struct store_rec_writer *w, const struct store_throttle *t);
 int store_throttle_decode(const void *data, size_t len, struct store_throttle *out);
+
+/* ---- people and contacts records: codecs in record_social.c ---------- *
+ * Tag numbers are the on-disk format: never reuse or renumber one. Ids
+ * that make up a record's key are not repeated in its value. Index values
+ * are not records: a be64 id, or nothing (see people.c, contacts.c). */
+
+/* "people": be64 id -> person. GUID and diaspora* ID are required. */
+enum {
+    STORE_PERSON_GUID = 1,        /* str */
+    STORE_PERSON_DIASPORA_ID = 2, /* str */
+    STORE_PERSON_USERNAME = 3,    /* str, "" or absent for remote people */
+    STORE_PERSON_FIRST_NAME = 4,  /* str */
+    STORE_PERSON_LAST_NAME = 5,
+    STORE_PERSON_AVATAR_LARGE = 6,
+    STORE_PERSON_AVATAR_MEDIUM = 7,
+    STORE_PERSON_AVATAR_SMALL = 8,
+    STORE_PERSON_POD_URL = 9,
+    STORE_PERSON_SEARCHABLE = 10, /* bool */
+    STORE_PERSON_CREATED_AT = 11, /* i64 */
+    STORE_PERSON_UPDATED_AT = 12,
+};
+
+/* "aspects": be64 id -> aspect. Owner and name are required. */
+enum {
+    STORE_ASPECT_OWNER = 1,            /* uvarint, non-zero */
+    STORE_ASPECT_NAME = 2,             /* str */
+    STORE_ASPECT_CONTACTS_VISIBLE = 3, /* bool */
+    STORE_ASPECT_ORDER = 4,            /* uvarint ≤ UINT32_MAX */
+    STORE_ASPECT_CREATED_AT = 5,       /* i64 */
+};
+
+/* "contacts": be64 owner + be64 person -> contact. The id is required. */
+enum {
+    STORE_CONTACT_ID = 1,         /* uvarint, non-zero */
+    STORE_CONTACT_SHARING = 2,    /* bool */
+    STORE_CONTACT_RECEIVING = 3,  /* bool */
+    STORE_CONTACT_CREATED_AT = 4, /* i64 */
+};
+
+/* "memberships": be64 id -> membership. All three ids are required. */
+enum {
+    STORE_MEMBERSHIP_ASPECT = 1, /* uvarint, non-zero */
+    STORE_MEMBERSHIP_OWNER = 2,
+    STORE_MEMBERSHIP_PERSON = 3,
+};
+
+/* Encoders and decoders as for accounts above. Fields that live in the key
+ * are neither written nor read: person and aspect ids, a contact's owner
+ * and person, a membership's id; decoders leave them 0 for the caller. */
+int store_person_encode(struct store_rec_writer *w, const struct store_person *p);
+int store_person_decode(const void *data, size_t len, struct store_person *out);
+int store_aspect_encode(struct store_rec_writer *w, const struct store_aspect *a);
+int store_aspect_decode(const void *data, size_t len, struct store_aspect *out);
+int store_contact_encode(struct store_rec_writer *w, const struct store_contact *c);
+int store_contact_decode(const void *data, size_t len, struct store_contact *out);
+int store_membership_encode(struct store_rec_writer *w, const struct store_membership *m);
+int store_membership_decode(const void *data, size_t len, struct store_membership *out);
+
+/* ---- posts records: codecs in record_posts.c ------------------------- *
+ * Tag numbers are the on-disk format: never reuse or renumber one. The id
+ * a record is stored under is not repeated in its value. Ids are non-zero
+ * uvarints, counters uvarints ≤ UINT32_MAX. Index values are not records
+ * (see posts.c). */
+
+/* "posts": be64 id -> post. GUID, author and type are required; root is
+ * present exactly for reshares. */
+enum {
+    STORE_POST_GUID = 1,            /* str */
+    STORE_POST_AUTHOR = 2,          /* uvarint */
+    STORE_POST_TYPE = 3,            /* uvarint, enum store_post_type */
+    STORE_POST_PUBLIC = 4,          /* bool */
+    STORE_POST_TEXT = 5,            /* bytes, ≤ STORE_POST_TEXT_MAX, no NUL */
+    STORE_POST_ROOT = 6,            /* uvarint */
+    STORE_POST_PROVIDER = 7,        /* str */
+    STORE_POST_ADDRESS = 8,         /* str */
+    STORE_POST_LAT = 9,             /* str */
+    STORE_POST_LNG = 10,            /* str */
+    STORE_POST_PHOTOS = 11,         /* be64 photo ids, at most STORE_POST_MAX_PHOTOS */
+    STORE_POST_CREATED_AT = 12,     /* i64 */
+    STORE_POST_COMMENTS_COUNT = 13, /* uvarint */
+    STORE_POST_LIKES_COUNT = 14,
+    STORE_POST_RESHARES_COUNT = 15,
+    STORE_POST_TAGS = 16, /* [u8 length][name] ..., what the tag index holds */
+};
+
+/* "photos": be64 id -> photo. GUID and author are required. */
+enum {
+    STORE_PHOTO_GUID = 1,   /* str */
+    STORE_PHOTO_AUTHOR = 2, /* uvarint */
+    STORE_PHOTO_POST = 3,   /* uvarint, 0 = pending */
+    STORE_PHOTO_PUBLIC = 4, /* bool */
+    STORE_PHOTO_HASH = 5,   /* str */
+    STORE_PHOTO_WIDTH = 6,  /* uvarint ≤ UINT32_MAX */
+    STORE_PHOTO_HEIGHT = 7,
+    STORE_PHOTO_CREATED_AT = 8, /* i64 */
+};
+
+/* "polls": be64 post id -> poll. Tags 10..29 are answers[0..19]; none
+ * past answer_count, which is 2..STORE_POLL_MAX_ANSWERS. */
+enum {
+    STORE_POLL_QUESTION = 1,     /* str */
+    STORE_POLL_ANSWER_COUNT = 2, /* uvarint */
+    STORE_POLL_ANSWER0 = 10,     /* str, through STORE_POLL_ANSWER0 + 19 */
+};
+
+/* "comments": be64 id -> comment. GUID, post and author are required. */
+enum {
+    STORE_COMMENT_GUID = 1,        /* str */
+    STORE_COMMENT_POST = 2,        /* uvarint */
+    STORE_COMMENT_AUTHOR = 3,      /* uvarint */
+    STORE_COMMENT_TEXT = 4,        /* bytes, ≤ STORE_POST_TEXT_MAX, no NUL */
+    STORE_COMMENT_CREATED_AT = 5,  /* i64 */
+    STORE_COMMENT_LIKES_COUNT = 6, /* uvarint */
+};
+
+/* "likes": be64 id -> like. All but positive and created_at required. */
+enum {
+    STORE_LIKE_GUID = 1,        /* str */
+    STORE_LIKE_TARGET_TYPE = 2, /* uvarint, enum store_like_target */
+    STORE_LIKE_TARGET = 3,      /* uvarint */
+    STORE_LIKE_AUTHOR = 4,      /* uvarint */
+    STORE_LIKE_POSITIVE = 5,    /* bool */
+    STORE_LIKE_CREATED_AT = 6,  /* i64 */
+};
+
+/* The variable-size parts of a post record, borrowed from its bytes: the
+ * text (not NUL-terminated) and the tag list. */
+struct store_post_view {
+    const char *text;
+    size_t text_len;
+    const uint8_t *tags;
+    size_t tags_len;
+};
+
+/* Steps through a tag list ([u8 length][name] ...): true with the next
+ * name (borrowed, not NUL-terminated) in *tag, false at the end or at
+ * malformed bytes. *off starts at 0. */
+bool store_post_tags_next(const void *tags, size_t len, size_t *off, const char **tag,
+                          size_t *tag_len);
+
+/* Encoders and decoders as above. The post encoder writes p->text (NULL
+ * counts as "") and the tag list tags (tags_len bytes, may be 0); the post
+ * and comment decoders leave out->text NULL and give the text as a view
+ * (text_len bytes, "" when absent). Ids under which records are stored are
+ * left 0. */
+int store_post_encode(struct store_rec_writer *w, const struct store_post *p, const void *tags,
+                      size_t tags_len);
+int store_post_decode(const void *data, size_t len, struct store_post *out,
+                      struct store_post_view *view);
+int store_photo_encode(struct store_rec_writer *w, const struct store_photo *ph);
+int store_photo_decode(const void *data, size_t len, struct store_photo *out);
+int store_poll_encode(struct store_rec_writer *w, const struct store_poll *poll);
+int store_poll_decode(const void *data, size_t len, struct store_poll *out);
+int store_comment_encode(struct store_rec_writer *w, const struct store_comment *c);
+int store_comment_decode(const void *data, size_t len, struct store_comment *out, const char **text,
+                         size_t *text_len);
+int store_like_encode(struct store_rec_writer *w, const struct store_like *l);
+int store_like_decode(const void *data, size_t len, struct store_like *out);
 
 #endif

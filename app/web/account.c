@@ -16,6 +16,7 @@
 #include "crypto/password.h"
 #include "drivers/clock/clock.h"
 #include "store/accounts.h"
+#include "store/people.h"
 #include "task/keygen.h"
 #include "web/handlers.h"
 #include "web/html.h"
@@ -199,7 +200,6 @@ static int
 create_account(struct web_req *req, const char *name, enum new_account_mode mode,
                const char *invite, struct store_user *u)
 {
-    struct store_profile profile;
     struct store_txn *txn = NULL;
     uint64_t n = 0, open = 0;
     int rc;
@@ -232,13 +232,7 @@ create_account(struct web_req *req, const char *name, enum new_account_mode mode
             rc = POD_ERR_LIMIT;
     }
     if (rc == POD_OK)
-        rc = store_user_add(txn, u);
-    if (rc == POD_OK) {
-        memset(&profile, 0, sizeof profile);
-        profile.searchable = true;
-        profile.updated_at = u->created_at;
-        rc = store_profile_put(txn, u->username, &profile);
-    }
+        rc = store_account_create(txn, u, req->server->cfg.host);
     if (rc != POD_OK) {
         store_txn_abort(txn);
         return rc;

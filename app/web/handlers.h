@@ -11,10 +11,38 @@
 
 struct store_profile;
 
-/* pages.c: the landing page, health, static pieces */
+/* pages.c: the landing page, health */
 int page_landing(struct web_req *req);
 int page_health(struct web_req *req);
+
+/* social.c: the social core's endpoints */
+int page_bookmarklet(struct web_req *req);
 int page_stream(struct web_req *req);
+int page_public_stream(struct web_req *req);
+int page_activity_stream(struct web_req *req);
+int page_commented_stream(struct web_req *req);
+int page_liked_stream(struct web_req *req);
+int page_aspects_stream(struct web_req *req);
+int page_tag_stream(struct web_req *req);
+int page_person_stream(struct web_req *req);
+int page_status_message_create(struct web_req *req);
+int page_post_show(struct web_req *req);
+int page_post_delete(struct web_req *req);
+int page_comments_index(struct web_req *req);
+int page_comment_create(struct web_req *req);
+int page_comment_delete(struct web_req *req);
+int page_like_create(struct web_req *req);
+int page_like_delete(struct web_req *req);
+int page_reshare_create(struct web_req *req);
+int page_aspect_create(struct web_req *req);
+int page_aspect_delete(struct web_req *req);
+int page_membership_create(struct web_req *req);
+int page_membership_delete(struct web_req *req);
+int page_contacts(struct web_req *req);
+int page_people_search(struct web_req *req);
+int page_block_create(struct web_req *req);
+/* /people/GUID.json (PersonPresenter). */
+int web_person_json(struct web_req *req, const char *guid);
 
 /* account.c: first-run setup, sign in/out, sign up, invitations, settings */
 int page_setup(struct web_req *req);

@@ -87,19 +87,3 @@ page_health(struct web_req *req)
     return web_reply(req, rc == POD_OK ? 200 : 503, JSON_TYPE, json, strlen(json),
                      "Access-Control-Allow-Origin: *\r\n");
 }
-
-int
-page_stream(struct web_req *req)
-{
-    struct html h;
-
-    if (!req->session)
-        return web_reply_redirect(req, 302, "/users/sign_in");
-    html_init(&h, req);
-    html_page_begin(&h, "Stream");
-    html_raw(&h, "<section><h1>Stream</h1><p class=\"muted\">Welcome, ");
-    html_text(&h, req->session->user.username);
-    html_raw(&h, ". Posts from the people you follow will appear here.</p></section>\n");
-    html_page_end(&h);
-    return web_reply_html(req, 200, &h);
-}

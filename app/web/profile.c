@@ -164,6 +164,8 @@ page_profile_by_guid(struct web_req *req)
     struct store_user u;
     int rc = POD_ERR_NOTFOUND;
 
+    if (req->json)
+        return web_person_json(req, req->params[0]);
     if (pod_guid_valid(req->params[0]) &&
         store_txn_begin(req->server->store, false, &txn) == POD_OK) {
         rc = store_user_get_by_guid(txn, req->params[0], &u);

@@ -144,6 +144,13 @@ web_reply_error(struct web_req *req, int status, const char *message)
 }
 
 int
+web_reply_json_error(struct web_req *req, int status, const char *message)
+{
+    req->json = true;
+    return web_reply_error(req, status, message);
+}
+
+int
 web_reply_error_hdr(struct web_req *req, int status, const char *message, const char *extra)
 {
     char msg[200], body[1024];

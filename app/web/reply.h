@@ -22,6 +22,9 @@ int web_reply(struct web_req *req, int status, const char *content_type, const v
  * req->json, otherwise HTML. message is shown to the client: no secrets. */
 int web_reply_error(struct web_req *req, int status, const char *message);
 
+/* A JSON error body whatever the client asked for (JSON endpoints). */
+int web_reply_json_error(struct web_req *req, int status, const char *message);
+
 /* As web_reply_error, with extra header lines (e.g. "Allow: GET\r\n"). */
 int web_reply_error_hdr(struct web_req *req, int status, const char *message, const char *extra);
 

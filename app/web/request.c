@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "civetweb.h"
 #include "core/error.h"
 
@@ -85,6 +87,67 @@ web_req_load_form(struct web_req *req, size_t max)
                                         &req->arena, &req->form);
     }
     return POD_OK;
+}
+
+#define JSON_MAX_DEPTH 16
+
+/* Rejects documents nested deeper than JSON_MAX_DEPTH before cJSON sees
+ * them (cJSON recurses). Strings are skipped so brackets inside don't count. */
+static bool
+json_depth_ok(const char *s, size_t len)
+{
+    int depth = 0;
+    bool in_string = false;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > JSON_MAX_DEPTH)
+                return false;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+int
+web_req_load_json(struct web_req *req, size_t max)
+{
+    int rc;
+
+    if (req->json_body || !content_type_is(req, "application/json"))
+        return POD_OK;
+    rc = web_req_read_body(req, max);
+    if (rc != POD_OK)
+        return rc;
+    if (!json_depth_ok(req->body, req->body_len))
+        return POD_ERR_PARSE;
+    req->json_body = cJSON_ParseWithLength(req->body, req->body_len);
+    return req->json_body ? POD_OK : POD_ERR_PARSE;
+}
+
+const char *
+web_json_value(struct web_req *req, const char *name, const char *inner)
+{
+    const cJSON *v = req->json_body ? cJSON_GetObjectItemCaseSensitive(req->json_body, name) : NULL;
+
+    if (v && inner)
+        v = cJSON_GetObjectItemCaseSensitive(v, inner);
+    if (cJSON_IsString(v))
+        return v->valuestring;
+    if (cJSON_IsNumber(v))
+        return pod_arena_printf(&req->arena, "%.0f", v->valuedouble);
+    if (cJSON_IsBool(v))
+        return cJSON_IsTrue(v) ? "true" : "false";
+    return NULL;
 }
 
 const char *

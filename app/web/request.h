@@ -19,6 +19,7 @@ struct mg_connection;
 struct mg_request_info;
 struct web_server;
 struct web_session;
+struct cJSON;
 
 #define WEB_MAX_PARAMS 3
 
@@ -48,6 +49,7 @@ struct web_req {
     size_t body_len;
     struct web_form form;        /* fields of a form body (empty otherwise) */
     struct web_form query;       /* fields of the query string */
+    struct cJSON *json_body;     /* a JSON body, parsed (freed when the request ends) */
     struct web_session *session; /* the signed-in person, or NULL */
     const char *csrf_token;      /* the token forms on this page must carry */
     char *extra_headers;         /* Set-Cookie and such, added to the reply */
@@ -65,6 +67,15 @@ int web_req_read_body(struct web_req *req, size_t max);
  * application/x-www-form-urlencoded or multipart/form-data. Other content
  * types leave the form empty. */
 int web_req_load_form(struct web_req *req, size_t max);
+
+/* Reads and parses an application/json body (at most max bytes, nesting
+ * limited) into req->json_body. Other content types leave it NULL.
+ * POD_ERR_PARSE for malformed JSON. */
+int web_req_load_json(struct web_req *req, size_t max);
+
+/* A string or number member of the JSON body as text in the arena, or
+ * NULL. path is one or two member names ("status_message", "text"). */
+const char *web_json_value(struct web_req *req, const char *name, const char *inner);
 
 /* The first value of a form field, or NULL. */
 const char *web_form_value(const struct web_req *req, const char *name);

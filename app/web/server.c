@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "autoconf.h"
+#include <cjson/cJSON.h>
+
 #include "civetweb.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -148,6 +150,11 @@ prepare(struct web_req *req, const struct web_route **route_out)
             return web_reply_error(req, 400, "The request body ended early.");
         if (rc != POD_OK)
             return web_reply_error(req, 400, "The form could not be read.");
+        rc = web_req_load_json(req, body_max);
+        if (rc == POD_ERR_LIMIT)
+            return web_reply_error(req, 413, "The request body is too large.");
+        if (rc != POD_OK)
+            return web_reply_error(req, 400, "The JSON body could not be read.");
         if (!route && method_override(req, bit) != bit)
             route = web_route_find(req->path, method_override(req, bit), &req->arena, req->params,
                                    &allowed, &flags);
@@ -165,7 +172,7 @@ prepare(struct web_req *req, const struct web_route **route_out)
     if (web_session_load(req) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
     if (req->method != WEB_GET && !(route->flags & WEB_ROUTE_NO_CSRF) &&
-        !web_csrf_valid(req, NULL)) {
+        !web_csrf_valid(req, web_json_value(req, "authenticity_token", NULL))) {
         LOG_INFO("web", "CSRF token missing or wrong: %s %s from %s", ri->request_method, req->path,
                  web_req_remote_addr(req));
         return web_reply_error(req, 422,
@@ -196,6 +203,9 @@ dispatch(struct mg_connection *conn, void *cbdata)
     web_path_normalise(path);
     req.path = path;
     req.json = prefers_json(&req);
+    /* "/stream.json" is "/stream" answered in JSON, as Rails formats go. */
+    if (strlen(path) > 5 && strcmp(path + strlen(path) - 5, ".json") == 0)
+        path[strlen(path) - 5] = '\0';
     if (prepare(&req, &route) == 0) {
         route->handler(&req);
         if (!req.answered)
@@ -207,6 +217,7 @@ out:
     if (req.status >= 500)
         LOG_WARN("web", "%s %s answered %d", ri->request_method, req.path ? req.path : "?",
                  req.status);
+    cJSON_Delete(req.json_body);
     pod_arena_free(&req.arena);
     return req.status ? req.status : 500;
 }

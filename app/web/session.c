@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "drivers/clock/clock.h"
+#include "store/people.h"
 #include "web/server.h"
 
 #define TOKEN_BYTES      32
@@ -41,6 +42,14 @@ cookie_token(const struct web_req *req, const char *name, uint8_t out[TOKEN_BYTE
     return true;
 }
 
+static uint64_t
+person_of(struct store_txn *txn, const char *username)
+{
+    struct store_person p;
+
+    return store_person_get_by_username(txn, username, &p) == POD_OK ? p.id : 0;
+}
+
 int
 web_session_load(struct web_req *req)
 {
@@ -64,6 +73,8 @@ web_session_load(struct web_req *req)
     rc = store_session_get(txn, s->token_hash, &s->data);
     if (rc == POD_OK)
         rc = store_user_get(txn, s->data.username, &s->user);
+    if (rc == POD_OK)
+        s->person = person_of(txn, s->user.username);
     store_txn_abort(txn);
     if (rc == POD_ERR_NOTFOUND) {
         LOG_INFO("web", "unknown session cookie from %s", web_req_remote_addr(req));
@@ -196,6 +207,7 @@ web_session_start(struct web_req *req, const struct store_user *u, bool remember
         store_txn_abort(txn);
         return rc;
     }
+    s->person = person_of(txn, u->username);
     rc = store_txn_commit(txn);
     if (rc != POD_OK)
         return rc;

@@ -27,6 +27,7 @@ struct web_session {
     struct store_user user; /* copied at load time */
     uint8_t token_hash[32]; /* key of the session record */
     struct store_session data;
+    uint64_t person; /* the user's person id (store/people.h), 0 if none */
 };
 
 /* Looks up the session cookie: sets req->session for a live session (and

@@ -18,6 +18,7 @@
 #include "media/image.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
+#include <png.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 #include <webp/encode.h>
@@ -239,10 +242,10 @@ static struct buf
 with_exif(const struct buf *jpg, unsigned orientation)
 {
     static const char secret[] = "GPSLatitudeSECRET";
-    uint8_t tiff[] = {'M',  'M', 0, 42, 0, 0, 0, 8, /* header, IFD0 at 8 */
-                      0,    1,                      /* one entry */
-                      0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (uint8_t)orientation, 0, 0,
-                      0,    0,    0, 0}; /* no next IFD */
+    uint8_t tiff[] = {'M',  'M',  0, 42, 0, 0, 0, 8, /* header, IFD0 at 8 */
+                      0,    1,                       /* one entry */
+                      0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, (uint8_t)orientation,
+                      0,    0,    0, 0,  0, 0}; /* no next IFD */
     size_t seg = 2 + 6 + sizeof tiff + sizeof secret;
     uint8_t head[4] = {0xFF, 0xE1, (uint8_t)(seg >> 8), (uint8_t)seg};
     struct buf b = {0};
@@ -253,6 +256,109 @@ with_exif(const struct buf *jpg, unsigned orientation)
     put(&b, tiff, sizeof tiff);
     put(&b, secret, sizeof secret);
     put(&b, jpg->p + 2, jpg->len - 2);
+    return b;
+}
+
+enum jpeg_kind { JPEG_PROGRESSIVE, JPEG_PROGRESSIVE_444, JPEG_MANY_SCANS, JPEG_CMYK };
+
+/* The band picture through libjpeg's encoder, for what stb_image_write
+ * cannot make: progressive files (10 scans, or one scan per coefficient and
+ * component: 190), 4:4:4 sampling, Adobe CMYK. */
+static struct buf
+make_jpeg_lib(int w, int h, enum jpeg_kind kind)
+{
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr err;
+    static jpeg_scan_info scans[1 + 3 * 63];
+    uint8_t *rgb = bands(w, h, 3, 0), *row = malloc((size_t)w * 4);
+    unsigned char *out = NULL;
+    unsigned long out_len = 0;
+    struct buf b = {0};
+
+    assert_non_null(row);
+    ci.err = jpeg_std_error(&err);
+    jpeg_create_compress(&ci);
+    jpeg_mem_dest(&ci, &out, &out_len);
+    ci.image_width = (JDIMENSION)w;
+    ci.image_height = (JDIMENSION)h;
+    ci.input_components = kind == JPEG_CMYK ? 4 : 3;
+    ci.in_color_space = kind == JPEG_CMYK ? JCS_CMYK : JCS_RGB;
+    jpeg_set_defaults(&ci);
+    jpeg_set_quality(&ci, 90, TRUE);
+    if (kind == JPEG_PROGRESSIVE || kind == JPEG_PROGRESSIVE_444)
+        jpeg_simple_progression(&ci);
+    if (kind == JPEG_PROGRESSIVE_444)
+        ci.comp_info[0].h_samp_factor = ci.comp_info[0].v_samp_factor = 1;
+    if (kind == JPEG_MANY_SCANS) {
+        int n = 0;
+        scans[n].comps_in_scan = 3;
+        for (int c = 0; c < 3; c++)
+            scans[n].component_index[c] = c;
+        scans[n].Ss = scans[n].Se = scans[n].Ah = scans[n].Al = 0;
+        n++;
+        for (int c = 0; c < 3; c++) {
+            for (int k = 1; k < 64; k++, n++) {
+                scans[n].comps_in_scan = 1;
+                scans[n].component_index[0] = c;
+                scans[n].Ss = scans[n].Se = k;
+                scans[n].Ah = scans[n].Al = 0;
+            }
+        }
+        ci.scan_info = scans;
+        ci.num_scans = n;
+    }
+    jpeg_start_compress(&ci, TRUE);
+    while (ci.next_scanline < ci.image_height) {
+        const uint8_t *src = rgb + (size_t)ci.next_scanline * w * 3;
+        for (int x = 0; x < w; x++) {
+            if (kind == JPEG_CMYK) { /* Adobe's inverted CMYK: 255 = no ink */
+                row[4 * x] = src[3 * x];
+                row[4 * x + 1] = src[3 * x + 1];
+                row[4 * x + 2] = src[3 * x + 2];
+                row[4 * x + 3] = 255;
+            } else {
+                memcpy(row + 3 * x, src + 3 * x, 3);
+            }
+        }
+        jpeg_write_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    b.p = malloc(out_len);
+    assert_non_null(b.p);
+    memcpy(b.p, out, out_len);
+    b.len = out_len;
+    free(out);
+    free(row);
+    free(rgb);
+    return b;
+}
+
+/* 16-bit RGBA through libpng's writer (stb writes 8 bits only). */
+static struct buf
+make_png16(int w, int h)
+{
+    uint8_t *rgba = bands(w, h, 4, 1);
+    uint16_t *wide = malloc((size_t)w * h * 4 * 2);
+    png_image img;
+    png_alloc_size_t len = 0;
+    struct buf b = {0};
+
+    assert_non_null(wide);
+    for (size_t i = 0; i < (size_t)w * h * 4; i++)
+        wide[i] = (uint16_t)(rgba[i] * 257); /* linear samples: fine for 0 and 255 */
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    img.width = (png_uint_32)w;
+    img.height = (png_uint_32)h;
+    img.format = PNG_FORMAT_LINEAR_RGB_ALPHA;
+    assert_true(png_image_write_to_memory(&img, NULL, &len, 0, wide, 0, NULL));
+    b.p = malloc(len);
+    assert_non_null(b.p);
+    assert_true(png_image_write_to_memory(&img, b.p, &len, 0, wide, 0, NULL));
+    b.len = len;
+    free(wide);
+    free(rgba);
     return b;
 }
 
@@ -506,32 +612,28 @@ test_exif_orientation(void **state)
 
     (void)state;
     exif = with_exif(&jpg, 6);
-    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why),
-                     POD_OK);
+    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why), POD_OK);
     assert_true(is_red(pixel(rgb, n, n / 2, 5)));
     assert_true(is_blue(pixel(rgb, n, n / 2, n - 5)));
     free(rgb);
     free(exif.p);
 
     exif = with_exif(&jpg, 8); /* counter-clockwise: red at the bottom */
-    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why),
-                     POD_OK);
+    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why), POD_OK);
     assert_true(is_blue(pixel(rgb, n, n / 2, 5)));
     assert_true(is_red(pixel(rgb, n, n / 2, n - 5)));
     free(rgb);
     free(exif.p);
 
     exif = with_exif(&jpg, 2); /* mirrored: blue left */
-    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why),
-                     POD_OK);
+    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why), POD_OK);
     assert_true(is_blue(pixel(rgb, n, 5, n / 2)));
     assert_true(is_red(pixel(rgb, n, n - 5, n / 2)));
     free(rgb);
     free(exif.p);
 
     exif = with_exif(&jpg, 99); /* nonsense: as stored */
-    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why),
-                     POD_OK);
+    assert_int_equal(media_image_decode_square(exif.p, exif.len, n, &rgb, why, sizeof why), POD_OK);
     assert_true(is_red(pixel(rgb, n, 5, n / 2)));
     free(rgb);
     free(exif.p);
@@ -643,6 +745,10 @@ test_pixel_limits(void **state)
     gif.p[6] = gif.p[7] = gif.p[8] = gif.p[9] = 0xFF; /* 65535 x 65535 screen */
     assert_int_equal(media_avatar_store(f->dir, gif.p, gif.len, hash, why, sizeof why),
                      POD_ERR_LIMIT);
+    gif.p[6] = 4000 & 0xFF, gif.p[7] = 4000 >> 8, gif.p[8] = 3000 & 0xFF, gif.p[9] = 3000 >> 8;
+    assert_int_equal(media_avatar_store(f->dir, gif.p, gif.len, hash, why, sizeof why),
+                     POD_ERR_LIMIT); /* 12 MP: fine for others, not for GIF */
+    assert_non_null(strstr(why, "GIF"));
 
     /* A tiny JPEG whose frame header claims 5000 x 5001 (25.005 MP): stb
      * would happily decode the missing data as grey. */
@@ -659,6 +765,102 @@ test_pixel_limits(void **state)
     free(empty.p);
     free(gif.p);
     free(jpg.p);
+}
+
+static void
+test_store_jpeg_kinds(void **state)
+{
+    struct fixture *f = *state;
+    struct buf prog = make_jpeg_lib(640, 320, JPEG_PROGRESSIVE),
+               cmyk = make_jpeg_lib(400, 200, JPEG_CMYK), png16 = make_png16(400, 200);
+    char hash[65];
+
+    store_and_check(f->dir, &prog, is_red, is_blue, hash);
+    store_and_check(f->dir, &cmyk, is_red, is_blue, hash);
+    store_and_check(f->dir, &png16, is_white, is_blue, hash);
+    free(prog.p);
+    free(cmyk.p);
+    free(png16.p);
+}
+
+/* A large baseline JPEG is decoded at 1/4 scale in the DCT: still right. */
+static void
+test_store_jpeg_large(void **state)
+{
+    struct fixture *f = *state;
+    struct buf jpg = make_jpeg(2400, 1200);
+    char hash[65];
+
+    store_and_check(f->dir, &jpg, is_red, is_blue, hash);
+    free(jpg.p);
+}
+
+/* Progressive JPEGs: one scan per coefficient is a CPU bomb; a 25 MP
+ * 4:4:4 frame needs 150 MB of coefficients before a pixel comes out. */
+static void
+test_jpeg_bombs(void **state)
+{
+    struct fixture *f = *state;
+    struct buf scans = make_jpeg_lib(16, 16, JPEG_MANY_SCANS),
+               big = make_jpeg_lib(16, 16, JPEG_PROGRESSIVE_444);
+    char hash[65], why[128] = "";
+    uint8_t *sof;
+    double t0;
+
+    assert_int_equal(media_avatar_store(f->dir, scans.p, scans.len, hash, why, sizeof why),
+                     POD_ERR_LIMIT);
+    assert_string_equal(why, "the picture is too large or too complex to decode");
+    sof = memmem(big.p, big.len, "\xFF\xC2\x00\x11\x08", 5);
+    assert_non_null(sof);
+    sof[5] = 4999 >> 8, sof[6] = 4999 & 0xFF, sof[7] = 5000 >> 8, sof[8] = 5000 & 0xFF;
+    t0 = now();
+    assert_int_equal(media_avatar_store(f->dir, big.p, big.len, hash, why, sizeof why),
+                     POD_ERR_LIMIT);
+    assert_true(now() - t0 < 0.5);
+    assert_string_equal(why, "the picture is too large or too complex to decode");
+    assert_no_avatars(f->dir);
+    free(scans.p);
+    free(big.p);
+}
+
+struct stack_job {
+    const char *dir;
+    const struct buf *pic;
+    int ret;
+};
+
+static void *
+stack_job_run(void *arg)
+{
+    struct stack_job *job = arg;
+    char hash[65], why[128];
+
+    job->ret = media_avatar_store(job->dir, job->pic->p, job->pic->len, hash, why, sizeof why);
+    return NULL;
+}
+
+/* Uploads are handled on civetweb workers, whose stacks can be as small as
+ * 64 KiB (the Kconfig minimum): every decoder must fit. */
+static void
+test_small_worker_stack(void **state)
+{
+    struct fixture *f = *state;
+    struct buf pics[] = {make_jpeg(400, 200),      make_jpeg_lib(400, 200, JPEG_PROGRESSIVE),
+                         make_png(400, 200, 4, 1), make_png16(200, 100),
+                         make_gif(120, 60),        make_webp(400, 200, 1)};
+    pthread_attr_t attr;
+
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, 64 * 1024), 0);
+    for (size_t i = 0; i < sizeof pics / sizeof pics[0]; i++) {
+        struct stack_job job = {f->dir, &pics[i], -100};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, &attr, stack_job_run, &job), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        assert_int_equal(job.ret, POD_OK);
+        free(pics[i].p);
+    }
+    pthread_attr_destroy(&attr);
 }
 
 static void
@@ -718,8 +920,7 @@ test_io_error(void **state)
     /* media is a file, so the avatars folder cannot be made */
     snprintf(path, sizeof path, "%s/media", f->dir);
     test_spit(path, "x", 1);
-    assert_int_equal(media_avatar_store(f->dir, png.p, png.len, hash, why, sizeof why),
-                     POD_ERR_IO);
+    assert_int_equal(media_avatar_store(f->dir, png.p, png.len, hash, why, sizeof why), POD_ERR_IO);
     assert_string_equal(why, "the pod could not save the picture");
     free(png.p);
 }
@@ -732,7 +933,8 @@ test_avatar_path(void **state)
 
     (void)state;
     assert_int_equal(media_avatar_path("/data", good, "large", out, sizeof out), POD_OK);
-    assert_string_equal(out, "/data/media/avatars/" "0123456789abcdef0123456789abcdef"
+    assert_string_equal(out, "/data/media/avatars/"
+                             "0123456789abcdef0123456789abcdef"
                              "0123456789abcdef0123456789abcdef-large.jpg");
     assert_int_equal(media_avatar_path("/data", good, "small", out, sizeof out), POD_OK);
     assert_int_equal(media_avatar_path("/data", good, "medium", out, sizeof out), POD_OK);
@@ -820,6 +1022,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_picture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pixel_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_jpeg_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_jpeg_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jpeg_bombs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_worker_stack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_upload_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_io_error, setup, teardown),

@@ -1,0 +1,1081 @@
+/*
+ * social.c - the JSON endpoints of the social core that diaspora* clients
+ * call (docs/web-api.md §1.3): the current user (bookmarklet), streams,
+ * posts, comments, likes, reshares, aspects, contacts, people, blocks.
+ * The writes go through social/actions.h; the shapes through present.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/error.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/visibility.h"
+#include "drivers/clock/clock.h"
+#include "social/actions.h"
+#include "store/contacts.h"
+#include "store/people.h"
+#include "store/posts.h"
+#include "web/handlers.h"
+#include "web/html.h"
+#include "web/present.h"
+#include "web/reply.h"
+#include "web/server.h"
+#include "web/session.h"
+
+#define STREAM_PAGE 15
+#define STREAM_SCAN 300 /* index entries read at most for one page */
+
+/* Answers requests that need a signed-in person: 401 JSON or a redirect. */
+static int
+need_session(struct web_req *req)
+{
+    if (req->session && req->session->person)
+        return 0;
+    if (req->json)
+        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
+    return web_reply_redirect(req, 302, "/users/sign_in");
+}
+
+static uint64_t
+viewer_of(const struct web_req *req)
+{
+    return req->session ? req->session->person : 0;
+}
+
+static uint64_t
+parse_id(const char *s)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || !*s || *s == '-')
+        return 0;
+    v = strtoull(s, &end, 10);
+    return *end ? 0 : (uint64_t)v;
+}
+
+/* Maps an action's error to an answer. */
+static int
+reply_action_error(struct web_req *req, int rc, const char *why)
+{
+    switch (rc) {
+    case POD_ERR_NOTFOUND:
+        return web_reply_error(req, 404, "Not found.");
+    case POD_ERR_AUTH:
+        return web_reply_error(req, 403, "You may not do that.");
+    case POD_ERR_EXISTS:
+        return web_reply_error(req, 422, "That was done already.");
+    case POD_ERR_INVAL:
+    case POD_ERR_LIMIT:
+        return web_reply_error(req, 422, why && *why ? why : "The request was not valid.");
+    default:
+        return web_reply_error(req, 500, "The pod could not do that.");
+    }
+}
+
+/* Begins a write transaction, or answers 503. */
+static struct store_txn *
+begin(struct web_req *req, bool write)
+{
+    struct store_txn *txn = NULL;
+
+    if (store_txn_begin(req->server->store, write, &txn) != POD_OK) {
+        web_reply_error(req, 503, "The pod's storage is not answering.");
+        return NULL;
+    }
+    return txn;
+}
+
+/* Commits txn when rc is POD_OK, aborts otherwise; returns the outcome. */
+static int
+finish(struct store_txn *txn, int rc)
+{
+    if (rc == POD_OK)
+        return store_txn_commit(txn);
+    store_txn_abort(txn);
+    return rc;
+}
+
+/* ------------------------------------------------------------ current user */
+
+struct aspects_json {
+    cJSON *arr;
+};
+
+static int
+aspect_to_json(const struct store_aspect *a, void *ctx)
+{
+    struct aspects_json *aj = ctx;
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "id", (double)a->id);
+    cJSON_AddStringToObject(o, "name", a->name);
+    cJSON_AddBoolToObject(o, "selected", false);
+    cJSON_AddItemToArray(aj->arr, o);
+    return 0;
+}
+
+struct counter {
+    unsigned n;
+};
+
+static int
+count_sharing(const struct store_contact *c, void *ctx)
+{
+    if (c->sharing)
+        ((struct counter *)ctx)->n++;
+    return 0;
+}
+
+/* UserPresenter: the signed-in user as gon.user carries it. */
+static cJSON *
+current_user_json(struct web_req *req, struct store_txn *txn)
+{
+    uint64_t me = viewer_of(req);
+    cJSON *o = present_person(req, txn, me);
+    struct aspects_json aj;
+    struct counter following = {0};
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "notifications_count", 0);
+    cJSON_AddNumberToObject(o, "unread_messages_count", 0);
+    cJSON_AddBoolToObject(o, "admin", req->session->user.admin);
+    cJSON_AddBoolToObject(o, "moderator", false);
+    aj.arr = cJSON_AddArrayToObject(o, "aspects");
+    store_aspects_each(txn, me, aspect_to_json, &aj);
+    store_contacts_each(txn, me, count_sharing, &following);
+    cJSON_AddNumberToObject(o, "following_count", following.n);
+    return o;
+}
+
+int
+page_bookmarklet(struct web_req *req)
+{
+    struct store_txn *txn;
+    struct html h;
+    cJSON *user;
+    char *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    user = current_user_json(req, txn);
+    store_txn_abort(txn);
+    json = user ? cJSON_PrintUnformatted(user) : NULL;
+    cJSON_Delete(user);
+    if (!json)
+        return web_reply_error(req, 500, "The page could not be made.");
+    html_init(&h, req);
+    html_page_begin(&h, "Share");
+    /* gon's layout, on one line, as diaspora* clients scrape it. The JSON
+     * is made by cJSON, which escapes '<' nowhere: guard "</script>". */
+    for (char *p = json; (p = strstr(p, "</")); p++)
+        p[0] = ' ';
+    html_raw(&h, "<script>\n//<![CDATA[\nwindow.gon={};gon.user=");
+    html_raw(&h, json);
+    html_raw(&h, ";gon.appConfig={};gon.preloads={};\n//]]>\n</script>\n"
+                 "<section><h1>Share</h1><p class=\"muted\">Posting from other sites comes "
+                 "with the web interface.</p></section>\n");
+    cJSON_free(json);
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
+}
+
+/* ------------------------------------------------------------ streams */
+
+enum stream_kind {
+    STREAM_MAIN,
+    STREAM_PUBLIC,
+    STREAM_AUTHOR,
+    STREAM_TAG,
+    STREAM_COMMENTED,
+    STREAM_LIKED,
+    STREAM_ASPECTS,
+};
+
+struct page {
+    struct web_req *req;
+    struct store_txn *txn;
+    uint64_t viewer;
+    cJSON *arr;
+    size_t count;
+    const uint64_t *aspect_people; /* STREAM_ASPECTS: authors allowed */
+    size_t aspect_people_count;
+};
+
+static int
+page_add(uint64_t post_id, int64_t created_at, void *ctx)
+{
+    struct page *pg = ctx;
+    struct store_post p;
+    struct pod_post_facts f;
+    bool ok;
+
+    (void)created_at;
+    if (store_post_get(pg->txn, post_id, &pg->req->arena, &p) != POD_OK)
+        return 0;
+    social_post_facts(pg->txn, &p, pg->viewer, &f);
+    if (!pod_post_listed(&f, pg->viewer))
+        return 0;
+    if (pg->aspect_people) {
+        ok = p.author == pg->viewer;
+        for (size_t i = 0; !ok && i < pg->aspect_people_count; i++)
+            ok = pg->aspect_people[i] == p.author;
+        if (!ok)
+            return 0;
+    }
+    cJSON_AddItemToArray(pg->arr, present_post(pg->req, pg->txn, &p, pg->viewer, false));
+    return ++pg->count == STREAM_PAGE ? 1 : 0;
+}
+
+struct people_set {
+    uint64_t ids[1024];
+    size_t count;
+};
+
+static int
+add_aspect_member(const struct store_membership *m, void *ctx)
+{
+    struct people_set *s = ctx;
+
+    if (s->count < sizeof s->ids / sizeof s->ids[0])
+        s->ids[s->count++] = m->person;
+    return 0;
+}
+
+static int
+reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag)
+{
+    const char *mt = web_query_value(req, "max_time");
+    int64_t max_time = INT64_MAX;
+    struct page pg = {.req = req, .viewer = viewer_of(req)};
+    struct people_set *members = NULL;
+    struct store_txn *txn;
+    char *end;
+    int rc = 0;
+
+    if (mt && *mt) {
+        long long v = strtoll(mt, &end, 10);
+        if (*end)
+            return web_reply_json_error(req, 400, "max_time must be a number of seconds.");
+        max_time = v;
+    }
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    pg.txn = txn;
+    pg.arr = cJSON_CreateArray();
+    if (kind == STREAM_ASPECTS) {
+        members = pod_arena_alloc(&req->arena, sizeof *members);
+        if (!members) {
+            store_txn_abort(txn);
+            cJSON_Delete(pg.arr);
+            return web_reply_error(req, 500, "Out of memory");
+        }
+        members->count = 0;
+        for (size_t i = 0; i < req->query.count; i++) {
+            struct store_aspect a;
+            if (strcmp(req->query.fields[i].name, "a_ids[]") != 0)
+                continue;
+            if (store_aspect_get(txn, parse_id(req->query.fields[i].value), &a) == POD_OK &&
+                a.owner == pg.viewer)
+                store_memberships_of_aspect(txn, a.id, add_aspect_member, members);
+        }
+        pg.aspect_people = members->ids;
+        pg.aspect_people_count = members->count;
+    }
+    switch (kind) {
+    case STREAM_MAIN:
+    case STREAM_ASPECTS:
+        rc = store_stream_inbox(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_PUBLIC:
+        rc = store_stream_public(txn, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_AUTHOR:
+        rc = store_stream_author(txn, who, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_TAG:
+        rc = store_stream_tag(txn, tag, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_COMMENTED:
+        rc = store_stream_commented(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_LIKED:
+        rc = store_stream_liked(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    }
+    store_txn_abort(txn);
+    if (rc < 0) {
+        cJSON_Delete(pg.arr);
+        return web_reply_error(req, 500, "The stream could not be read.");
+    }
+    return web_reply_json(req, 200, pg.arr);
+}
+
+int
+page_stream(struct web_req *req)
+{
+    struct html h;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (req->json)
+        return reply_stream(req, STREAM_MAIN, 0, NULL);
+    html_init(&h, req);
+    html_page_begin(&h, "Stream");
+    html_raw(&h, "<section><h1>Stream</h1><p class=\"muted\">Welcome, ");
+    html_text(&h, req->session->user.username);
+    html_raw(&h, ". Posts from the people you follow appear here.</p></section>\n");
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
+}
+
+int
+page_public_stream(struct web_req *req)
+{
+    return reply_stream(req, STREAM_PUBLIC, 0, NULL);
+}
+
+static int
+signed_in_stream(struct web_req *req, enum stream_kind kind)
+{
+    int rc = need_session(req);
+
+    return rc ? rc : reply_stream(req, kind, 0, NULL);
+}
+
+int
+page_activity_stream(struct web_req *req)
+{
+    return signed_in_stream(req, STREAM_COMMENTED);
+}
+
+int
+page_commented_stream(struct web_req *req)
+{
+    return signed_in_stream(req, STREAM_COMMENTED);
+}
+
+int
+page_liked_stream(struct web_req *req)
+{
+    return signed_in_stream(req, STREAM_LIKED);
+}
+
+int
+page_aspects_stream(struct web_req *req)
+{
+    return signed_in_stream(req, STREAM_ASPECTS);
+}
+
+int
+page_tag_stream(struct web_req *req)
+{
+    char tag[128];
+    size_t n = strlen(req->params[0]);
+
+    if (n == 0 || n >= sizeof tag)
+        return web_reply_error(req, 404, "No such tag.");
+    for (size_t i = 0; i <= n; i++) {
+        char c = req->params[0][i];
+        tag[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    return reply_stream(req, STREAM_TAG, 0, tag);
+}
+
+int
+page_person_stream(struct web_req *req)
+{
+    struct store_txn *txn = begin(req, false);
+    struct store_person p;
+    int rc;
+
+    if (!txn)
+        return req->status;
+    rc = store_person_get_by_guid(txn, req->params[0], &p);
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        return web_reply_error(req, 404, "Nobody with that ID is known here.");
+    return reply_stream(req, STREAM_AUTHOR, p.id, NULL);
+}
+
+/* ------------------------------------------------------------ posts */
+
+/* aspect_ids from JSON ("public", "all_aspects", [ids]) or a form. */
+static int
+read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, size_t cap)
+{
+    const cJSON *a =
+        req->json_body ? cJSON_GetObjectItemCaseSensitive(req->json_body, "aspect_ids") : NULL;
+    const char *form = web_form_value(req, "aspect_ids");
+
+    np->public = false;
+    np->all_aspects = false;
+    np->aspect_ids = ids;
+    np->aspect_count = 0;
+    if (cJSON_IsString(a))
+        form = a->valuestring;
+    if (cJSON_IsArray(a)) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, a)
+        {
+            uint64_t id = cJSON_IsNumber(it)   ? (uint64_t)it->valuedouble
+                          : cJSON_IsString(it) ? parse_id(it->valuestring)
+                                               : 0;
+            if (cJSON_IsString(it) && strcmp(it->valuestring, "public") == 0) {
+                np->public = true;
+                return POD_OK;
+            }
+            if (!id || np->aspect_count == cap)
+                return POD_ERR_INVAL;
+            ids[np->aspect_count++] = id;
+        }
+        return POD_OK;
+    }
+    if (!form || strcmp(form, "public") == 0) {
+        np->public = true;
+        return POD_OK;
+    }
+    if (strcmp(form, "all_aspects") == 0) {
+        np->all_aspects = true;
+        return POD_OK;
+    }
+    ids[0] = parse_id(form);
+    np->aspect_count = 1;
+    return ids[0] ? POD_OK : POD_ERR_INVAL;
+}
+
+int
+page_status_message_create(struct web_req *req)
+{
+    struct social_new_post np = {0};
+    uint64_t aspects[64];
+    struct store_post post;
+    struct store_txn *txn;
+    char why[160] = "";
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    np.text = web_json_value(req, "status_message", "text");
+    if (!np.text)
+        np.text = web_form_value(req, "status_message[text]");
+    np.provider = web_json_value(req, "status_message", "provider_display_name");
+    if (read_audience(req, &np, aspects, 64) != POD_OK)
+        return web_reply_error(req, 422, "Unknown aspects.");
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = social_post_create(txn, viewer_of(req), &np, &req->arena, &post, why, sizeof why);
+    rc = finish(txn, rc);
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, why);
+    LOG_INFO("web", "%s posted %s (%s)", req->session->user.username, post.guid,
+             post.public ? "public" : "limited");
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = present_post(req, txn, &post, viewer_of(req), false);
+    store_txn_abort(txn);
+    return web_reply_json(req, 201, json);
+}
+
+int
+page_post_show(struct web_req *req)
+{
+    struct store_txn *txn = begin(req, false);
+    struct store_post p;
+    cJSON *json = NULL;
+    int rc;
+
+    if (!txn)
+        return req->status;
+    rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, &p);
+    if (rc == POD_OK)
+        json = present_post(req, txn, &p, viewer_of(req), true);
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        return web_reply_json_error(req, 404, "Not found.");
+    return web_reply_json(req, 200, json);
+}
+
+/* Finds the post of a URL for an action; answers 404 itself on failure. */
+static int
+post_for_action(struct web_req *req, struct store_txn *txn, struct store_post *p)
+{
+    int rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, p);
+
+    if (rc != POD_OK)
+        web_reply_json_error(req, 404, "Not found.");
+    return rc;
+}
+
+int
+page_post_delete(struct web_req *req)
+{
+    struct store_txn *txn;
+    struct store_post p;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    rc = finish(txn, social_post_delete(txn, viewer_of(req), p.id));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return web_reply_redirect(req, 302, "/stream");
+    return web_reply(req, 204, "application/json", "", 0, NULL);
+}
+
+struct comment_list {
+    struct web_req *req;
+    struct store_txn *txn;
+    cJSON *arr;
+    uint64_t viewer;
+};
+
+static int
+list_comment(const struct store_comment *c, void *ctx)
+{
+    struct comment_list *cl = ctx;
+
+    if (cl->viewer && store_block_exists(cl->txn, cl->viewer, c->author))
+        return 0;
+    cJSON_AddItemToArray(cl->arr, present_comment(cl->req, cl->txn, c));
+    return 0;
+}
+
+int
+page_comments_index(struct web_req *req)
+{
+    struct store_txn *txn = begin(req, false);
+    struct comment_list cl = {.req = req, .viewer = viewer_of(req)};
+    struct store_post p;
+
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    cl.txn = txn;
+    cl.arr = cJSON_CreateArray();
+    store_comments_each(txn, p.id, &req->arena, list_comment, &cl);
+    store_txn_abort(txn);
+    return web_reply_json(req, 200, cl.arr);
+}
+
+int
+page_comment_create(struct web_req *req)
+{
+    const char *text = web_form_value(req, "text");
+    struct store_comment c;
+    struct store_post p;
+    struct store_txn *txn;
+    char why[160] = "";
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!text)
+        text = web_json_value(req, "text", NULL);
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    rc = finish(txn, social_comment_create(txn, viewer_of(req), p.id, text, &req->arena, &c, why,
+                                           sizeof why));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, why);
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = present_comment(req, txn, &c);
+    store_txn_abort(txn);
+    return web_reply_json(req, 201, json);
+}
+
+int
+page_comment_delete(struct web_req *req)
+{
+    struct store_txn *txn;
+    struct store_post p;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    rc = finish(txn, social_comment_delete(txn, viewer_of(req), parse_id(req->params[1])));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    return web_reply(req, 204, "application/json", "", 0, NULL);
+}
+
+int
+page_like_create(struct web_req *req)
+{
+    struct store_like l;
+    struct store_post p;
+    struct store_txn *txn;
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    rc = finish(txn, social_like(txn, viewer_of(req), STORE_LIKE_POST, p.id, &l));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = present_like(req, txn, &l);
+    store_txn_abort(txn);
+    return web_reply_json(req, 201, json);
+}
+
+int
+page_like_delete(struct web_req *req)
+{
+    struct store_txn *txn;
+    struct store_post p;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    rc = finish(txn, social_like_delete(txn, viewer_of(req), parse_id(req->params[1])));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    return web_reply(req, 204, "application/json", "", 0, NULL);
+}
+
+int
+page_reshare_create(struct web_req *req)
+{
+    const char *root_guid = web_form_value(req, "root_guid");
+    struct store_post root, post;
+    struct store_txn *txn;
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!root_guid)
+        root_guid = web_json_value(req, "root_guid", NULL);
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = social_post_find(txn, root_guid, viewer_of(req), &req->arena, &root);
+    if (rc == POD_OK)
+        rc = social_reshare(txn, viewer_of(req), root.id, &req->arena, &post);
+    rc = finish(txn, rc);
+    if (rc == POD_ERR_AUTH || rc == POD_ERR_EXISTS)
+        return web_reply_json_error(req, 422, "That post cannot be reshared.");
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = present_post(req, txn, &post, viewer_of(req), true);
+    store_txn_abort(txn);
+    return web_reply_json(req, 201, json);
+}
+
+/* ------------------------------------------------------------ aspects */
+
+int
+page_aspect_create(struct web_req *req)
+{
+    struct store_aspect a = {0};
+    const char *name = web_form_value(req, "aspect[name]");
+    const char *visible = web_form_value(req, "aspect[contacts_visible]");
+    struct store_txn *txn;
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!name)
+        name = web_json_value(req, "name", NULL);
+    if (!name)
+        name = web_json_value(req, "aspect", "name");
+    if (!visible)
+        visible = web_json_value(req, "contacts_visible", NULL);
+    if (!name || strlen(name) > STORE_ASPECT_NAME_BYTES)
+        return web_reply_json_error(req, 422, "An aspect needs a name of at most 20 characters.");
+    a.owner = viewer_of(req);
+    snprintf(a.name, sizeof a.name, "%s", name);
+    a.contacts_visible = visible && (!strcmp(visible, "1") || !strcmp(visible, "true"));
+    a.created_at = drv_clock_wall();
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = finish(txn, store_aspect_add(txn, &a));
+    if (rc == POD_ERR_EXISTS || rc == POD_ERR_LIMIT || rc == POD_ERR_INVAL)
+        return web_reply_json_error(req, 422,
+                                    rc == POD_ERR_EXISTS
+                                        ? "You have an aspect of that name already."
+                                        : "An aspect needs a name of at most 20 characters.");
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    json = cJSON_CreateObject();
+    cJSON_AddNumberToObject(json, "id", (double)a.id);
+    cJSON_AddStringToObject(json, "name", a.name);
+    return web_reply_json(req, 200, json);
+}
+
+int
+page_aspect_delete(struct web_req *req)
+{
+    uint64_t id = parse_id(req->params[0]);
+    struct store_aspect a;
+    struct store_txn *txn;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = store_aspect_get(txn, id, &a);
+    if (rc == POD_OK && a.owner != viewer_of(req))
+        rc = POD_ERR_NOTFOUND;
+    if (rc == POD_OK)
+        rc = store_aspect_delete(txn, id);
+    rc = finish(txn, rc);
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    /* diaspora* answers with a redirect to the contacts page. */
+    return web_reply_redirect(req, 302, "/contacts");
+}
+
+static cJSON *
+membership_json(struct store_txn *txn, const struct store_membership *m)
+{
+    struct store_aspect a;
+    cJSON *o = cJSON_CreateObject(), *asp;
+
+    cJSON_AddNumberToObject(o, "id", (double)m->id);
+    asp = cJSON_AddObjectToObject(o, "aspect");
+    cJSON_AddNumberToObject(asp, "id", (double)m->aspect);
+    if (store_aspect_get(txn, m->aspect, &a) == POD_OK)
+        cJSON_AddStringToObject(asp, "name", a.name);
+    return o;
+}
+
+int
+page_membership_create(struct web_req *req)
+{
+    const char *aspect = web_json_value(req, "aspect_id", NULL);
+    const char *person = web_json_value(req, "person_id", NULL);
+    struct store_membership m;
+    struct store_txn *txn;
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!aspect)
+        aspect = web_form_value(req, "aspect_id");
+    if (!person)
+        person = web_form_value(req, "person_id");
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = social_aspect_add_person(txn, viewer_of(req), parse_id(aspect), parse_id(person), &m);
+    rc = finish(txn, rc);
+    if (rc == POD_ERR_EXISTS)
+        return web_reply_json_error(req, 409, "That person is in the aspect already.");
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = membership_json(txn, &m);
+    store_txn_abort(txn);
+    return web_reply_json(req, 200, json);
+}
+
+int
+page_membership_delete(struct web_req *req)
+{
+    struct store_membership m;
+    struct store_txn *txn;
+    cJSON *json = NULL;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = store_membership_get(txn, parse_id(req->params[0]), &m);
+    if (rc == POD_OK) {
+        json = membership_json(txn, &m);
+        rc = social_aspect_remove_membership(txn, viewer_of(req), m.id);
+    }
+    rc = finish(txn, rc);
+    if (rc != POD_OK) {
+        cJSON_Delete(json);
+        return reply_action_error(req, rc, NULL);
+    }
+    return web_reply_json(req, 200, json);
+}
+
+/* ------------------------------------------------------------ contacts and people */
+
+struct contacts_page {
+    struct web_req *req;
+    struct store_txn *txn;
+    cJSON *arr;
+    uint64_t aspect; /* a_id filter, 0 = all */
+    bool only_sharing;
+};
+
+struct membership_arr {
+    struct store_txn *txn;
+    cJSON *arr;
+    uint64_t aspect;
+    bool found;
+};
+
+static int
+membership_into(const struct store_membership *m, void *ctx)
+{
+    struct membership_arr *ma = ctx;
+
+    cJSON_AddItemToArray(ma->arr, membership_json(ma->txn, m));
+    if (m->aspect == ma->aspect)
+        ma->found = true;
+    return 0;
+}
+
+static int
+contact_into(const struct store_contact *c, void *ctx)
+{
+    struct contacts_page *cp = ctx;
+    struct membership_arr ma = {cp->txn, NULL, cp->aspect, false};
+    cJSON *o, *person;
+
+    if (cp->only_sharing && !c->receiving)
+        return 0;
+    if (!c->sharing && !c->receiving)
+        return 0;
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)c->id);
+    cJSON_AddNumberToObject(o, "person_id", (double)c->person);
+    ma.arr = cJSON_AddArrayToObject(o, "aspect_memberships");
+    store_memberships_of_person(cp->txn, c->owner, c->person, membership_into, &ma);
+    if (cp->aspect && !ma.found) {
+        cJSON_Delete(o);
+        return 0;
+    }
+    person = present_person(cp->req, cp->txn, c->person);
+    if (person) {
+        cJSON_AddStringToObject(person, "relationship",
+                                c->sharing && c->receiving ? "mutual"
+                                : c->sharing               ? "sharing"
+                                                           : "receiving");
+        cJSON_AddBoolToObject(person, "block", false);
+        cJSON_AddBoolToObject(person, "is_own_profile", false);
+    }
+    cJSON_AddItemToObject(o, "person", person ? person : cJSON_CreateNull());
+    cJSON_AddItemToArray(cp->arr, o);
+    return 0;
+}
+
+int
+page_contacts(struct web_req *req)
+{
+    const char *set = web_query_value(req, "set");
+    struct contacts_page cp = {.req = req};
+    struct html h;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!req->json) {
+        /* diaspora* clients take a CSRF token from this page. */
+        html_init(&h, req);
+        html_page_begin(&h, "Contacts");
+        html_raw(&h, "<section><h1>Contacts</h1><p class=\"muted\">The contact manager comes "
+                     "with the web interface.</p></section>\n");
+        html_page_end(&h);
+        return web_reply_html(req, 200, &h);
+    }
+    cp.txn = begin(req, false);
+    if (!cp.txn)
+        return req->status;
+    cp.arr = cJSON_CreateArray();
+    cp.aspect = parse_id(web_query_value(req, "a_id"));
+    cp.only_sharing = set && strcmp(set, "only_sharing") == 0;
+    store_contacts_each(cp.txn, viewer_of(req), contact_into, &cp);
+    store_txn_abort(cp.txn);
+    return web_reply_json(req, 200, cp.arr);
+}
+
+struct search_ctx {
+    struct web_req *req;
+    struct store_txn *txn;
+    cJSON *arr;
+};
+
+static int
+search_hit(const struct store_person *p, void *ctx)
+{
+    struct search_ctx *sc = ctx;
+    cJSON *o = cJSON_CreateObject(), *person = present_person(sc->req, sc->txn, p->id);
+    const cJSON *avatar = person ? cJSON_GetObjectItem(person, "avatar") : NULL;
+    const cJSON *medium = avatar ? cJSON_GetObjectItem(avatar, "medium") : NULL;
+
+    cJSON_AddNumberToObject(o, "id", (double)p->id);
+    cJSON_AddStringToObject(o, "guid", p->guid);
+    cJSON_AddStringToObject(o, "name", present_person_name(sc->req, sc->txn, p));
+    cJSON_AddStringToObject(o, "avatar", cJSON_IsString(medium) ? medium->valuestring : "");
+    cJSON_AddStringToObject(o, "handle", p->diaspora_id);
+    cJSON_AddStringToObject(o, "url",
+                            pod_arena_printf(&sc->req->arena, "/people/%s", p->guid) ?: "");
+    cJSON_Delete(person);
+    cJSON_AddItemToArray(sc->arr, o);
+    return 0;
+}
+
+int
+page_people_search(struct web_req *req)
+{
+    const char *q = web_query_value(req, "q");
+    struct search_ctx sc = {.req = req};
+
+    if (!q || strlen(q) < 2 || strlen(q) > 255)
+        return web_reply_json(req, 200, cJSON_CreateArray());
+    sc.txn = begin(req, false);
+    if (!sc.txn)
+        return req->status;
+    sc.arr = cJSON_CreateArray();
+    store_person_search(sc.txn, q, 25, search_hit, &sc);
+    store_txn_abort(sc.txn);
+    return web_reply_json(req, 200, sc.arr);
+}
+
+/* /people/GUID.json: PersonPresenter. */
+int
+web_person_json(struct web_req *req, const char *guid)
+{
+    struct store_txn *txn = begin(req, false);
+    struct store_person p;
+    struct store_profile pr;
+    struct store_contact c;
+    struct membership_arr ma = {NULL, NULL, 0, false};
+    cJSON *o, *profile, *avatar, *contact;
+    uint64_t me = viewer_of(req);
+    int rc;
+
+    if (!txn)
+        return req->status;
+    rc = store_person_get_by_guid(txn, guid, &p);
+    if (rc != POD_OK) {
+        store_txn_abort(txn);
+        return web_reply_json_error(req, 404, "Nobody with that ID is known here.");
+    }
+    o = present_person(req, txn, p.id);
+    if (me && me != p.id && store_contact_get(txn, me, p.id, &c) == POD_OK) {
+        contact = cJSON_AddObjectToObject(o, "contact");
+        cJSON_AddNumberToObject(contact, "id", (double)c.id);
+        cJSON_AddNumberToObject(contact, "person_id", (double)c.person);
+        ma.txn = txn;
+        ma.arr = cJSON_AddArrayToObject(contact, "aspect_memberships");
+        store_memberships_of_person(txn, me, p.id, membership_into, &ma);
+        cJSON_AddStringToObject(o, "relationship",
+                                c.sharing && c.receiving ? "mutual"
+                                : c.sharing              ? "sharing"
+                                : c.receiving            ? "receiving"
+                                                         : "not_sharing");
+    } else {
+        cJSON_AddBoolToObject(o, "contact", false);
+        cJSON_AddStringToObject(o, "relationship", "not_sharing");
+    }
+    cJSON_AddBoolToObject(o, "block", me && store_block_exists(txn, me, p.id));
+    cJSON_AddBoolToObject(o, "is_own_profile", me == p.id);
+    profile = cJSON_AddObjectToObject(o, "profile");
+    avatar = cJSON_Duplicate(cJSON_GetObjectItem(o, "avatar"), 1);
+    cJSON_AddItemToObject(profile, "avatar", avatar);
+    if (p.username[0] && store_profile_get(txn, p.username, &pr) == POD_OK &&
+        (pr.public_details || me == p.id)) {
+        cJSON *tags = cJSON_AddArrayToObject(profile, "tags");
+        for (int i = 0; i < STORE_PROFILE_TAGS; i++)
+            if (pr.tags[i][0])
+                cJSON_AddItemToArray(tags, cJSON_CreateString(pr.tags[i]));
+        cJSON_AddStringToObject(profile, "bio", pr.bio);
+        cJSON_AddStringToObject(profile, "birthday", pr.birthday);
+        cJSON_AddStringToObject(profile, "gender", pr.gender);
+        cJSON_AddStringToObject(profile, "location", pr.location);
+        cJSON_AddBoolToObject(o, "show_profile_info", true);
+    } else {
+        cJSON_AddItemToObject(profile, "tags", cJSON_CreateArray());
+        cJSON_AddBoolToObject(o, "show_profile_info", false);
+    }
+    store_txn_abort(txn);
+    return web_reply_json(req, 200, o);
+}
+
+int
+page_block_create(struct web_req *req)
+{
+    const char *person = web_json_value(req, "block", "person_id");
+    struct store_txn *txn;
+    uint64_t id;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    if (!person)
+        person = web_form_value(req, "block[person_id]");
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = finish(txn, social_block(txn, viewer_of(req), parse_id(person), &id));
+    if (rc != POD_OK && rc != POD_ERR_EXISTS)
+        return reply_action_error(req, rc, NULL);
+    return web_reply(req, 204, "application/json", "", 0, NULL);
+}

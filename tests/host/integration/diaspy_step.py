@@ -1,0 +1,75 @@
+"""One step of a diaspora* client session, done by python3-diaspy (Debian).
+
+Run as: diaspy_step.py POD_URL USERNAME PASSWORD ACTION [ARGS...]
+Prints one JSON document with the result. Each step is its own process
+with its own diaspy Connection: diaspy keeps CSRF headers in a mutable
+default argument (docs/web-api.md §1.2), so one user per process.
+"""
+import json
+import sys
+
+import diaspy.connection
+import diaspy.models
+import diaspy.search
+import diaspy.streams
+
+
+def main():
+    pod, user, password, action, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], \
+        sys.argv[5:]
+    c = diaspy.connection.Connection(pod=pod, username=user, password=password)
+    c.login()
+    out = None
+    if action == "userdata":
+        d = c.getUserData()
+        out = {"guid": d["guid"], "diaspora_id": d["diaspora_id"], "id": d["id"],
+               "aspects": d["aspects"]}
+    elif action == "post":
+        aspects = "public" if not args[1:] or args[1] == "public" else [int(x) for x in
+                                                                         args[1].split(",")]
+        p = diaspy.streams.Stream(c, fetch=False).post(text=args[0], aspect_ids=aspects)
+        out = {"id": p.id, "guid": p.guid}
+    elif action in ("stream", "public", "activity", "liked", "commented"):
+        cls = {"stream": diaspy.streams.Stream, "activity": diaspy.streams.Activity,
+               "liked": diaspy.streams.Liked, "commented": diaspy.streams.Commented,
+               "public": None}[action]
+        s = cls(c) if cls else diaspy.streams.Generic(c, location="public.json")
+        out = [{"guid": p.guid, "id": p.id, "text": str(p),
+                "comments": [str(cm) for cm in p.comments]} for p in s]
+    elif action == "tag":
+        s = diaspy.streams.Generic(c, location="tags/{0}.json".format(args[0]))
+        out = [p.guid for p in s]
+    elif action == "fetch":
+        try:
+            p = diaspy.models.Post(c, guid=args[0])
+            out = {"status": 200, "text": str(p), "data": p.data()}
+        except Exception as e:  # diaspy raises PostError with the status in the text
+            out = {"status": int(str(e).split(":")[0]) if str(e)[:3].isdigit() else 0,
+                   "error": str(e)}
+    elif action == "comment":
+        p = diaspy.models.Post(c, id=int(args[0]), guid=args[1])
+        out = p.comment(args[2])
+    elif action == "like":
+        p = diaspy.models.Post(c, id=int(args[0]), guid=args[1])
+        out = p.like()
+    elif action == "reshare":
+        p = diaspy.models.Post(c, id=int(args[0]), guid=args[1])
+        out = p.reshare()
+    elif action == "delete":
+        p = diaspy.models.Post(c, id=int(args[0]), guid=args[1])
+        p.delete()
+        out = {"deleted": True}
+    elif action == "search":
+        out = diaspy.search.Search(c).user(args[0])
+    elif action == "aspect_add":
+        diaspy.streams.Aspects(c, fetch=False).add(args[0])
+        out = [a for a in c.getUserData()["aspects"] if a["name"] == args[0]]
+    elif action == "aspect_adduser":
+        out = diaspy.models.Aspect(c, int(args[0])).addUser(int(args[1]))
+    else:
+        raise SystemExit("unknown action " + action)
+    print(json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()
