@@ -140,6 +140,11 @@ crypto_password_verify(const char *encoded, const char *password, size_t len)
         return POD_ERR_PARSE;
     if (!params_acceptable(encoded))
         return POD_ERR_PARSE;
+    /* Every hash plugpod makes has a PWHASH_HASH_LEN-byte digest: 43
+     * characters of unpadded base64. A shorter one is damaged, whatever
+     * libargon2 would make of it (it accepts other output lengths). */
+    if (strlen(strrchr(encoded, '$') + 1) != (PWHASH_HASH_LEN * 4 + 2) / 3)
+        return POD_ERR_PARSE;
     /* crypto_password_hash never hashes more, so this can never match. */
     if (len > CRYPTO_PASSWORD_MAX)
         return POD_ERR_AUTH;
