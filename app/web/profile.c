@@ -19,6 +19,7 @@
 #include "drivers/clock/clock.h"
 #include "media/image.h"
 #include "store/accounts.h"
+#include "store/people.h"
 #include "web/assets.h"
 #include "web/handlers.h"
 #include "web/html.h"
@@ -411,6 +412,7 @@ int
 page_profile_update(struct web_req *req)
 {
     const struct web_form_field *file = web_form_field(&req->form, "file");
+    struct store_person me;
     struct store_profile p;
     struct store_txn *txn = NULL;
     const char *problem;
@@ -455,6 +457,14 @@ page_profile_update(struct web_req *req)
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK)
         rc = store_profile_put(txn, req->session->user.username, &p);
+    /* People search reads the person row: keep "searchable" in step. */
+    if (rc == POD_OK &&
+        store_person_get_by_username(txn, req->session->user.username, &me) == POD_OK &&
+        me.searchable != p.searchable) {
+        me.searchable = p.searchable;
+        me.updated_at = p.updated_at;
+        rc = store_person_update(txn, &me);
+    }
     if (rc == POD_OK) {
         rc = store_txn_commit(txn);
         txn = NULL;

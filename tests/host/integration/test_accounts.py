@@ -396,6 +396,14 @@ class Accounts(unittest.TestCase):
         for size, px in (("medium", 100), ("small", 50)):
             status, _, jpg = Browser(self.pod).get(src.replace("-large", "-" + size))
             self.assertEqual((status, jpeg_size(jpg)), (200, (px, px)))
+        # Searchable people are found; after opting out, nobody finds them.
+        status, _, body = Browser(self.pod).get("/people.json?q=admin")
+        self.assertEqual([p["handle"].split("@")[0] for p in json.loads(body)], ["admin"])
+        status, _, _ = b.post_multipart("/profile", {"profile[searchable]": "0"}, {},
+                                        token=token, method_override="put")
+        self.assertEqual(status, 302)
+        status, _, body = Browser(self.pod).get("/people.json?q=admin")
+        self.assertEqual(json.loads(body), [])
         # Path tricks never leave the media folder.
         for bad in ("/media/avatars/..%2f..%2fplugpod.lock", "/media/avatars/x-large.jpg",
                     "/media/avatars/" + "g" * 64 + "-large.jpg"):
