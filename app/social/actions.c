@@ -9,6 +9,9 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "drivers/clock/clock.h"
+#include "social/notify.h"
+#include "store/mentions.h"
+#include "store/people.h"
 
 #define MAX_RECIPIENTS 4096
 
@@ -80,6 +83,28 @@ limited_recipients(struct store_txn *txn, uint64_t author, const struct social_n
     return POD_OK;
 }
 
+/* Adds the mention index entries of a new post: local people it names
+ * who may see it (everyone for a public post, else author and recipients). */
+static int
+index_mentions(struct store_txn *txn, const struct store_post *p, size_t len, struct pod_arena *a)
+{
+    struct pod_mention *m = NULL;
+    struct store_person who;
+    size_t n = 0;
+    int rc;
+
+    rc = pod_text_mentions(p->text, len, a, &m, &n);
+    for (size_t i = 0; rc == POD_OK && i < n; i++) {
+        if (store_person_get_by_diaspora_id(txn, m[i].diaspora_id, &who) != POD_OK ||
+            !who.username[0])
+            continue;
+        if (!p->public && who.id != p->author && !store_post_is_shared_with(txn, p->id, who.id))
+            continue;
+        rc = store_mention_add(txn, who.id, p->created_at, p->id);
+    }
+    return rc;
+}
+
 int
 social_post_create(struct store_txn *txn, uint64_t author, const struct social_new_post *np,
                    struct pod_arena *a, struct store_post *out, char *why, size_t why_len)
@@ -138,6 +163,10 @@ social_post_create(struct store_txn *txn, uint64_t author, const struct social_n
     rc = store_post_add(txn, out, r.ids, r.count, (const char *const *)tags, tag_count, np->poll);
     if (rc == POD_ERR_INVAL)
         pod_why(why, why_len, "The post could not be accepted.");
+    if (rc == POD_OK)
+        rc = social_notify_post(txn, out, len, a);
+    if (rc == POD_OK)
+        rc = index_mentions(txn, out, len, a);
     return rc;
 }
 
@@ -198,6 +227,8 @@ social_post_delete(struct store_txn *txn, uint64_t actor, uint64_t post)
             rc = POD_ERR_AUTH;
         else
             rc = store_post_delete(txn, post);
+        if (rc == POD_OK)
+            rc = store_mentions_remove_post(txn, post);
     }
     pod_arena_free(&a);
     return rc;
@@ -235,7 +266,10 @@ social_reshare(struct store_txn *txn, uint64_t actor, uint64_t root, struct pod_
     out->text = "";
     out->root = r.id;
     out->created_at = drv_clock_wall();
-    return store_post_add(txn, out, NULL, 0, NULL, 0, NULL);
+    rc = store_post_add(txn, out, NULL, 0, NULL, 0, NULL);
+    if (rc == POD_OK)
+        rc = social_notify_reshare(txn, actor, &r);
+    return rc;
 }
 
 /* Checks that actor may comment on or like post p. */
@@ -279,6 +313,8 @@ social_comment_create(struct store_txn *txn, uint64_t actor, uint64_t post, cons
     out->text = text;
     out->created_at = drv_clock_wall();
     rc = store_comment_add(txn, out);
+    if (rc == POD_OK)
+        rc = social_notify_comment(txn, &p, out, a);
     if (rc == POD_OK)
         store_participation_set(txn, actor, post, true);
     return rc;
@@ -344,6 +380,8 @@ social_like(struct store_txn *txn, uint64_t actor, enum store_like_target type, 
         rc = store_like_add(txn, out);
     }
     if (rc == POD_OK && type == STORE_LIKE_POST)
+        rc = social_notify_like(txn, actor, &p);
+    if (rc == POD_OK && type == STORE_LIKE_POST)
         store_participation_set(txn, actor, target, true);
     pod_arena_free(&a);
     return rc;
@@ -369,6 +407,7 @@ social_aspect_add_person(struct store_txn *txn, uint64_t owner, uint64_t aspect,
     struct store_aspect asp;
     struct store_person p;
     struct store_contact c;
+    bool was_sharing;
     int rc;
 
     rc = store_aspect_get(txn, aspect, &asp);
@@ -397,8 +436,11 @@ social_aspect_add_person(struct store_txn *txn, uint64_t owner, uint64_t aspect,
     }
     if (rc != POD_OK)
         return rc;
+    was_sharing = c.sharing;
     c.sharing = true;
     rc = store_contact_put(txn, &c);
+    if (rc == POD_OK && !was_sharing)
+        rc = social_notify_started_sharing(txn, owner, person);
     /* A local person learns at once that owner shares with them. */
     if (rc == POD_OK && p.username[0]) {
         struct store_contact back;

@@ -100,11 +100,36 @@ m4_posts_databases(struct store_txn *txn)
     return create_all(txn, names);
 }
 
+/* 5: the databases of store/notifications.c and store/conversations.c. */
+static int
+m5_notifications_conversations(struct store_txn *txn)
+{
+    static const char *const names[] = {
+        "notifications",         "notif_by_recipient",
+        "notif_unread",          "conversations",
+        "conversations_by_guid", "messages",
+        "messages_by_conv",      "conv_visibility",
+        "conv_by_person",        NULL,
+    };
+    return create_all(txn, names);
+}
+
+/* 6: the databases of store/mentions.c. */
+static int
+m6_mentions_databases(struct store_txn *txn)
+{
+    static const char *const names[] = {"idx_mention", "mentions_by_post", NULL};
+
+    return create_all(txn, names);
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
     {2, "accounts databases", m2_accounts_databases},
     {3, "people and contacts databases", m3_people_databases},
     {4, "posts databases", m4_posts_databases},
+    {5, "notifications and conversations databases", m5_notifications_conversations},
+    {6, "mentions databases", m6_mentions_databases},
 };
 
 const struct store_migration *

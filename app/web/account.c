@@ -15,6 +15,7 @@
 #include "core/settings.h"
 #include "crypto/password.h"
 #include "drivers/clock/clock.h"
+#include "social/account_delete.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "task/keygen.h"
@@ -49,6 +50,12 @@ password_verify_serialised(const char *encoded, const char *pw)
     rc = crypto_password_verify(encoded, pw, strlen(pw));
     pthread_mutex_unlock(&password_lock);
     return rc;
+}
+
+int
+web_password_check(const char *encoded, const char *pw)
+{
+    return password_verify_serialised(encoded, pw);
 }
 
 /* A hash to check against when the username does not exist, so that a
@@ -510,6 +517,10 @@ settings_page(struct web_req *req, int status, const char *notice, const char *e
                 "<p class=\"muted\">Changing it signs you out everywhere else.</p></section>\n",
                 CRYPTO_PASSWORD_MIN);
 
+    html_raw(&h, "<section><h2>Your data</h2><p><a href=\"/user/export\" download>"
+                 "Download my data</a> (JSON: profile, aspects, contacts, posts, comments, "
+                 "likes).</p></section>\n");
+
     html_raw(&h, "<section><h2>Delete account</h2><p>This removes your profile, your keys "
                  "and everything this pod stores for you. It cannot be undone.</p>"
                  "<form method=\"post\" action=\"/user\">"
@@ -621,6 +632,7 @@ int
 page_user_delete(struct web_req *req)
 {
     const char *cur = web_form_value(req, "user[current_password]");
+    struct social_deleted_files files;
     struct store_txn *txn = NULL;
     char name[STORE_USERNAME_MAX + 1];
     int rc;
@@ -632,7 +644,7 @@ page_user_delete(struct web_req *req)
     snprintf(name, sizeof name, "%s", req->session->user.username);
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK)
-        rc = store_user_delete(txn, name);
+        rc = social_account_delete(txn, name, &files);
     if (rc == POD_OK) {
         rc = store_txn_commit(txn);
         txn = NULL;
@@ -640,6 +652,9 @@ page_user_delete(struct web_req *req)
     store_txn_abort(txn);
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The account could not be deleted.");
+    /* Files go only once the rows that named them are gone for good. */
+    if (social_deleted_files_unlink(store_dir(req->server->store), &files) != POD_OK)
+        LOG_WARN("web", "some media files of %s could not be removed", name);
     LOG_INFO("web", "account %s deleted by its owner", name);
     req->session = NULL;
     web_req_set_cookie(req, WEB_SESSION_COOKIE, "x", 0);

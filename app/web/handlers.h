@@ -6,10 +6,14 @@
 #define POD_WEB_HANDLERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include "store/posts.h"
 #include "web/request.h"
 
 struct store_profile;
+struct social_new_post;
 
 /* pages.c: the landing page, health */
 int page_landing(struct web_req *req);
@@ -77,11 +81,54 @@ int page_asset(struct web_req *req);
 const char *web_avatar_url(struct web_req *req, const struct store_profile *p, const char *size,
                            bool absolute);
 
+/* social.c: one page of a stream that walk reads (newest first, older
+ * than max_time), filtered for the viewer as every stream is. */
+typedef int (*web_stream_walk_fn)(struct store_txn *txn, uint64_t viewer, int64_t max_time,
+                                  size_t limit, store_stream_fn fn, void *ctx);
+int web_reply_stream(struct web_req *req, web_stream_walk_fn walk);
+
+/* social_more.c: polls, locations, followed tags, mentions, tag search */
+int page_mentions_stream(struct web_req *req);
+int page_followed_tags_stream(struct web_req *req);
+int page_tag_followings_index(struct web_req *req);
+int page_tag_following_create(struct web_req *req);
+int page_tag_following_delete(struct web_req *req);
+int page_tags_search(struct web_req *req);
+int page_poll_participation_create(struct web_req *req);
+/* Reads poll_question/poll_answers and location_coords/location_address
+ * (JSON or form) into np, the poll into the request arena. POD_ERR_INVAL
+ * with a reason in why for bad input. */
+int web_read_poll_location(struct web_req *req, struct social_new_post *np, char *why,
+                           size_t why_len);
+/* Posts of viewer's followed tags (with_inbox: merged with the inbox),
+ * newest first, older than max_time, at most limit index entries per
+ * source; each post once. Returns what fn or the store returned. */
+int web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, bool with_inbox,
+                        size_t limit, store_stream_fn fn, void *ctx);
+
 /* discovery.c: what other pods read */
 int page_webfinger(struct web_req *req);
 int page_hcard(struct web_req *req);
 int page_host_meta(struct web_req *req);
 int page_nodeinfo_links(struct web_req *req);
 int page_nodeinfo(struct web_req *req);
+
+/* export.c: "Download my data" (export) */
+int page_user_export(struct web_req *req);
+int page_user_export_post(struct web_req *req);
+
+/* account.c: checks pw against an encoded password hash, one argon2 run at
+ * a time across the pod (export) */
+int web_password_check(const char *encoded, const char *pw);
+
+/* notifications.c: notifications and private conversations */
+int page_notifications(struct web_req *req);
+int page_notification_update(struct web_req *req);
+int page_notifications_read_all(struct web_req *req);
+int page_conversations(struct web_req *req);
+int page_conversation_show(struct web_req *req);
+int page_conversation_create(struct web_req *req);
+int page_message_create(struct web_req *req);
+int page_conversation_leave(struct web_req *req);
 
 #endif

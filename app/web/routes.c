@@ -36,6 +36,13 @@ static const struct web_route routes[] = {
     {"/contacts", WEB_GET, page_contacts, 0, 0},
     {"/people", WEB_GET, page_people_search, 0, JSON},
     {"/blocks", WEB_POST, page_block_create, 0, JSON},
+    {"/mentions", WEB_GET, page_mentions_stream, 0, JSON},
+    {"/followed_tags", WEB_GET, page_followed_tags_stream, 0, JSON},
+    {"/tag_followings", WEB_GET, page_tag_followings_index, 0, JSON},
+    {"/tag_followings", WEB_POST, page_tag_following_create, 0, JSON},
+    {"/tag_followings/:id", WEB_DELETE, page_tag_following_delete, 0, JSON},
+    {"/tags", WEB_GET, page_tags_search, 0, JSON},
+    {"/posts/:id/poll_participations", WEB_POST, page_poll_participation_create, 0, JSON},
 
     {"/setup", WEB_GET, page_setup, 0, 0},
     {"/setup", WEB_POST, page_setup_post, 0, 0},
@@ -50,6 +57,9 @@ static const struct web_route routes[] = {
     {"/user/edit", WEB_PUT, page_user_update, 0, 0},
     {"/user", WEB_PUT, page_user_update, 0, 0},
     {"/user", WEB_DELETE, page_user_delete, 0, 0},
+    /* export */
+    {"/user/export", WEB_GET, page_user_export, 0, 0},
+    {"/user/export", WEB_POST, page_user_export_post, 0, 0},
 
     {"/admin", WEB_GET, page_admin, 0, 0},
     {"/admin/settings", WEB_PUT | WEB_POST, page_admin_settings, 0, 0},
@@ -68,6 +78,16 @@ static const struct web_route routes[] = {
     {"/.well-known/host-meta", WEB_GET, page_host_meta, 0, 0},
     {"/.well-known/nodeinfo", WEB_GET, page_nodeinfo_links, 0, JSON},
     {"/nodeinfo/:version", WEB_GET, page_nodeinfo, 0, JSON},
+
+    /* notifications and conversations */
+    {"/notifications", WEB_GET, page_notifications, 0, 0},
+    {"/notifications/read_all", WEB_GET | WEB_POST, page_notifications_read_all, 0, 0},
+    {"/notifications/:id", WEB_PUT, page_notification_update, 0, JSON},
+    {"/conversations", WEB_GET, page_conversations, 0, 0},
+    {"/conversations", WEB_POST, page_conversation_create, 0, 0},
+    {"/conversations/:id", WEB_GET, page_conversation_show, 0, 0},
+    {"/conversations/:id/messages", WEB_POST, page_message_create, 0, 0},
+    {"/conversations/:id/visibility", WEB_DELETE, page_conversation_leave, 0, 0},
 
     {NULL, 0, NULL, 0, 0},
 };

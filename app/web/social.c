@@ -17,8 +17,11 @@
 #include "drivers/clock/clock.h"
 #include "social/actions.h"
 #include "store/contacts.h"
+#include "store/conversations.h"
+#include "store/notifications.h"
 #include "store/people.h"
 #include "store/posts.h"
+#include "task/keygen.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/present.h"
@@ -139,11 +142,14 @@ current_user_json(struct web_req *req, struct store_txn *txn)
     cJSON *o = present_person(req, txn, me);
     struct aspects_json aj;
     struct counter following = {0};
+    uint32_t notes = 0, messages = 0;
 
     if (!o)
         return NULL;
-    cJSON_AddNumberToObject(o, "notifications_count", 0);
-    cJSON_AddNumberToObject(o, "unread_messages_count", 0);
+    store_notifications_unread(txn, me, &notes, NULL);
+    store_conversations_unread(txn, me, &messages);
+    cJSON_AddNumberToObject(o, "notifications_count", notes);
+    cJSON_AddNumberToObject(o, "unread_messages_count", messages);
     cJSON_AddBoolToObject(o, "admin", req->session->user.admin);
     cJSON_AddBoolToObject(o, "moderator", false);
     aj.arr = cJSON_AddArrayToObject(o, "aspects");
@@ -199,6 +205,7 @@ enum stream_kind {
     STREAM_COMMENTED,
     STREAM_LIKED,
     STREAM_ASPECTS,
+    STREAM_WALK, /* another file's index walk (web_reply_stream) */
 };
 
 struct page {
@@ -251,8 +258,10 @@ add_aspect_member(const struct store_membership *m, void *ctx)
     return 0;
 }
 
+/* One page of kind (walk reads the index when given), filtered by page_add. */
 static int
-reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag)
+reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag,
+                  web_stream_walk_fn walk)
 {
     const char *mt = web_query_value(req, "max_time");
     int64_t max_time = INT64_MAX;
@@ -294,8 +303,14 @@ reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const cha
     }
     switch (kind) {
     case STREAM_MAIN:
+        /* The inbox merged with the followed tags' posts. */
+        rc = web_stream_followed(txn, pg.viewer, max_time, true, STREAM_SCAN, page_add, &pg);
+        break;
     case STREAM_ASPECTS:
         rc = store_stream_inbox(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        break;
+    case STREAM_WALK:
+        rc = walk(txn, pg.viewer, max_time, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_PUBLIC:
         rc = store_stream_public(txn, max_time, 0, STREAM_SCAN, page_add, &pg);
@@ -319,6 +334,19 @@ reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const cha
         return web_reply_error(req, 500, "The stream could not be read.");
     }
     return web_reply_json(req, 200, pg.arr);
+}
+
+static int
+reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag)
+{
+    return reply_stream_walk(req, kind, who, tag, NULL);
+}
+
+int
+web_reply_stream(struct web_req *req, web_stream_walk_fn walk)
+{
+    return walk ? reply_stream_walk(req, STREAM_WALK, 0, NULL, walk)
+                : web_reply_error(req, 500, "No stream.");
 }
 
 int
@@ -455,6 +483,25 @@ read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, si
     return ids[0] ? POD_OK : POD_ERR_INVAL;
 }
 
+/* Posts are signed with the author's key when they federate: until the
+ * background task has made it (seconds after sign-up), posting waits. */
+static bool
+key_ready(struct web_req *req)
+{
+    struct store_txn *txn = NULL;
+    char pem[8];
+    int rc = POD_ERR_IO;
+
+    if (store_txn_begin(req->server->store, false, &txn) == POD_OK) {
+        rc = store_user_public_key_get(txn, req->session->user.username, pem, sizeof pem);
+        store_txn_abort(txn);
+    }
+    /* A key that does not fit in 8 bytes exists (POD_ERR_LIMIT). */
+    if (rc == POD_ERR_NOTFOUND)
+        task_keygen_wake(req->server->cfg.keygen);
+    return rc == POD_OK || rc == POD_ERR_LIMIT;
+}
+
 int
 page_status_message_create(struct web_req *req)
 {
@@ -474,6 +521,13 @@ page_status_message_create(struct web_req *req)
     np.provider = web_json_value(req, "status_message", "provider_display_name");
     if (read_audience(req, &np, aspects, 64) != POD_OK)
         return web_reply_error(req, 422, "Unknown aspects.");
+    if (web_read_poll_location(req, &np, why, sizeof why) != POD_OK)
+        return web_reply_error(req, 422, why);
+    if (!key_ready(req))
+        return web_reply_error_hdr(req, 503,
+                                   "Your account's key is still being made. Try again in a few "
+                                   "seconds.",
+                                   "Retry-After: 5\r\n");
     txn = begin(req, true);
     if (!txn)
         return req->status;

@@ -9,7 +9,9 @@ import json
 import sys
 
 import diaspy.connection
+import diaspy.conversations
 import diaspy.models
+import diaspy.notifications
 import diaspy.search
 import diaspy.streams
 
@@ -66,6 +68,45 @@ def main():
         out = [a for a in c.getUserData()["aspects"] if a["name"] == args[0]]
     elif action == "aspect_adduser":
         out = diaspy.models.Aspect(c, int(args[0])).addUser(int(args[1]))
+    elif action == "followtag":
+        out = {"status": diaspy.streams.FollowedTags(c, fetch=False).add(args[0])}
+    elif action in ("mentions", "followed"):
+        cls = {"mentions": diaspy.streams.Mentions, "followed": diaspy.streams.FollowedTags}
+        out = [{"guid": p.guid, "id": p.id, "text": str(p)} for p in cls[action](c)]
+    elif action == "poll":
+        aspects = "public" if not args[3:] or args[3] == "public" else [int(x) for x in
+                                                                         args[3].split(",")]
+        p = diaspy.streams.Stream(c, fetch=False).post(
+            text=args[0], aspect_ids=aspects, poll_question=args[1],
+            poll_answers=args[2].split(","))
+        out = {"id": p.id, "guid": p.guid}
+    elif action == "vote":
+        try:
+            p = diaspy.models.Post(c, id=int(args[0]), guid=args[1], comments=False)
+        except Exception:  # the fetch failed (not visible): vote blind
+            p = diaspy.models.Post(c, id=int(args[0]), guid=args[1], fetch=False,
+                                   comments=False,
+                                   post_data={"poll": {"poll_id": int(args[0])},
+                                              "interactions": {"comments": []}})
+        try:
+            out = {"status": 201, "poll": p.vote_poll(int(args[2]))}
+        except Exception as e:  # diaspy raises with the status first in the text
+            out = {"status": int(str(e).split(":")[0]) if str(e)[:3].isdigit() else 0,
+                   "error": str(e)}
+    elif action == "tagsearch":
+        out = diaspy.search.Search(c).tags(args[0])
+    elif action == "notifications":
+        out = [{"type": n.type, "id": n.id, "unread": n.unread}
+               for n in diaspy.notifications.Notifications(c)]
+    elif action == "mark":
+        for n in diaspy.notifications.Notifications(c):
+            if n.id == int(args[0]):
+                n.mark(unread=len(args) > 1 and args[1] == "unread")
+        out = {"marked": int(args[0])}
+    elif action == "mailbox":
+        out = [conv._data["subject"] for conv in diaspy.conversations.Mailbox(c)]
+    elif action == "answer":
+        out = diaspy.models.Conversation(c, int(args[0])).answer(args[1])
     else:
         raise SystemExit("unknown action " + action)
     print(json.dumps(out, default=str))

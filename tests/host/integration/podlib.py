@@ -245,3 +245,20 @@ def add_user(data_dir, name, password, admin=False):
         assert rc == 0, err
     finally:
         os.unlink(path)
+
+
+def wait_for_keys(pod, usernames, timeout=300):
+    """Waits until the background task has made each user's key: the hCard
+    answers 503 until then, and so does posting."""
+    deadline = time.monotonic() + timeout
+    b = Browser(pod)
+    for name in usernames:
+        status, _, body = b.get("/.well-known/webfinger?resource=acct:%s@localhost:%d"
+                                % (name, pod.https_port))
+        assert status == 200, (name, status)
+        hcard = [l["href"] for l in json.loads(body)["links"]
+                 if l["rel"] == "http://microformats.org/profile/hcard"][0]
+        path = "/" + hcard.split("/", 3)[3]
+        while b.get(path)[0] != 200:
+            assert time.monotonic() < deadline, "no key for %s" % name
+            time.sleep(0.2)

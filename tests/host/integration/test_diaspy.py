@@ -16,6 +16,7 @@ import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+USERS = ("alice", "bob", "carol")
 PASSWORD = "correct horse battery"
 
 
@@ -23,9 +24,10 @@ class Diaspy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pod = Pod(extra_args=["--dev"])
-        for name in ("alice", "bob", "carol"):
+        for name in USERS:
             add_user(cls.pod.data, name, PASSWORD)
         cls.pod.start()
+        podlib.wait_for_keys(cls.pod, USERS)
         cls.url = "http://127.0.0.1:%d" % cls.pod.http_port
 
     @classmethod

@@ -1,0 +1,46 @@
+/*
+ * account_delete.h - closing a local account for good: everything the pod
+ * stores for the user goes in the caller's one write transaction, and the
+ * media files that no one else uses go after the commit.
+ */
+#ifndef POD_SOCIAL_ACCOUNT_DELETE_H
+#define POD_SOCIAL_ACCOUNT_DELETE_H
+
+#include "store/store.h"
+
+/* Files to remove once the transaction has committed: content hashes no
+ * other profile refers to any more. */
+struct social_deleted_files {
+    char avatar[65]; /* hex hash of the avatar set, "" = nothing to remove */
+};
+
+/* Deletes username and everything stored for them, in txn (a write
+ * transaction the caller commits or aborts): their posts (with the
+ * comments, likes and reshare counts hanging off them) and the photo
+ * records of those posts, their comments and likes on other people's
+ * posts (and likes on comments of those posts), their participations,
+ * aspects and memberships, their contacts and the other local users'
+ * contacts with them, memberships of them in other users' aspects,
+ * blocks both ways, followed tags, the person row and the user
+ * (store_user_delete: keys, profile, sessions).
+ *
+ * files (may be NULL) gets the hashes whose files the caller removes
+ * after the commit (social_deleted_files_unlink); nothing is unlinked
+ * here, so an aborted transaction leaves every file in place.
+ *
+ * Not reachable through the store's public API yet, so left behind:
+ * photos still pending (uploaded, never posted), the user's poll votes on
+ * other people's polls, entries of other people's posts in the user's own
+ * main-stream index (keyed by a person id that is never reused), and likes
+ * on comments of posts the user neither commented on nor liked.
+ *
+ * POD_ERR_NOTFOUND when there is no such user. */
+int social_account_delete(struct store_txn *txn, const char *username,
+                          struct social_deleted_files *files);
+
+/* Removes the files listed in files from data_dir (missing files are
+ * fine). Call after the commit. Returns POD_OK or POD_ERR_IO (after trying
+ * every file). */
+int social_deleted_files_unlink(const char *data_dir, const struct social_deleted_files *files);
+
+#endif
