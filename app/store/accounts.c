@@ -374,50 +374,6 @@ store_throttle_decode(const void *data, size_t len, struct store_throttle *out)
 
 /* ============================================================ helpers */
 
-/* The handle of database name for txn; write functions pass write = true
- * and get POD_ERR_INVAL in a read-only transaction. */
-static int
-db_find(struct store_txn *txn, bool write, const char *name, MDB_dbi *dbi)
-{
-    if (!txn || (write && !txn->write))
-        return POD_ERR_INVAL;
-    return store_dbi_find(txn, name, dbi);
-}
-
-/* A key from a string argument: POD_ERR_INVAL if NULL or empty,
- * POD_ERR_LIMIT if longer than max bytes. key borrows s. */
-static int
-str_key(const char *s, size_t max, MDB_val *key)
-{
-    size_t len;
-
-    if (!s || !*s)
-        return POD_ERR_INVAL;
-    len = strnlen(s, max + 1);
-    if (len > max)
-        return POD_ERR_LIMIT;
-    key->mv_size = len;
-    key->mv_data = (void *)s;
-    return POD_OK;
-}
-
-/* A key from a struct field of size bytes: POD_ERR_INVAL if empty or not
- * NUL-terminated within the field. */
-static int
-field_key(const char *s, size_t size, MDB_val *key)
-{
-    size_t len = strnlen(s, size);
-
-    if (len == 0 || len == size)
-        return POD_ERR_INVAL;
-    key->mv_size = len;
-    key->mv_data = (void *)s;
-    return POD_OK;
-}
-
-/* Encoders behind one signature, for rec_put. */
-typedef int (*rec_encoder)(struct store_rec_writer *w, const void *obj);
-
 struct keys_pair {
     const char *private_pem;
     const char *public_pem;
@@ -465,38 +421,6 @@ static int
 enc_throttle(struct store_rec_writer *w, const void *obj)
 {
     return store_throttle_encode(w, obj);
-}
-
-/* Encodes obj straight into the space LMDB reserves for key. The first
- * pass only measures, so invalid input fails before anything is written. */
-static int
-rec_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, rec_encoder enc, const void *obj,
-        unsigned flags)
-{
-    struct store_rec_writer w;
-    MDB_val val;
-    size_t len;
-    size_t written;
-    int rc;
-
-    store_rec_writer_init(&w, NULL, 0);
-    rc = enc(&w, obj);
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_finish(&w, &len);
-    val.mv_size = len;
-    val.mv_data = NULL;
-    rc = store_err_map(mdb_put(txn->txn, dbi, key, &val, flags | MDB_RESERVE));
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_init(&w, val.mv_data, len);
-    rc = enc(&w, obj);
-    if (rc == POD_OK)
-        rc = store_rec_writer_finish(&w, &written);
-    if (rc == POD_OK && written != len)
-        rc = POD_ERR_INVAL; /* obj changed under us */
-out:
-    return rc;
 }
 
 /* mdb_del that does not mind a missing key. */
@@ -571,13 +495,13 @@ store_user_add(struct store_txn *txn, const struct store_user *u)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = field_key(u->username, sizeof(u->username), &ukey);
+    rc = store_field_key(u->username, sizeof(u->username), &ukey);
     if (rc == POD_OK)
-        rc = field_key(u->guid, sizeof(u->guid), &gkey);
+        rc = store_field_key(u->guid, sizeof(u->guid), &gkey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USERS, &users);
+        rc = store_db_for(txn, true, DB_USERS, &users);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USERS_BY_GUID, &by_guid);
+        rc = store_db_for(txn, true, DB_USERS_BY_GUID, &by_guid);
     if (rc != POD_OK)
         goto out;
     /* Both checks before any write: a refused add changes nothing. */
@@ -590,9 +514,9 @@ store_user_add(struct store_txn *txn, const struct store_user *u)
         rc = POD_ERR_EXISTS;
     if (rc != POD_ERR_NOTFOUND)
         goto out;
-    rc = rec_put(txn, users, &ukey, enc_user, u, MDB_NOOVERWRITE);
+    rc = store_rec_put(txn, users, &ukey, enc_user, u, MDB_NOOVERWRITE);
     if (rc == POD_OK)
-        rc = rec_put(txn, by_guid, &gkey, enc_guidix, u->username, MDB_NOOVERWRITE);
+        rc = store_rec_put(txn, by_guid, &gkey, enc_guidix, u->username, MDB_NOOVERWRITE);
 out:
     return rc;
 }
@@ -610,11 +534,11 @@ store_user_update(struct store_txn *txn, const struct store_user *u)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = field_key(u->username, sizeof(u->username), &ukey);
+    rc = store_field_key(u->username, sizeof(u->username), &ukey);
     if (rc == POD_OK)
-        rc = field_key(u->guid, sizeof(u->guid), &gkey);
+        rc = store_field_key(u->guid, sizeof(u->guid), &gkey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USERS, &users);
+        rc = store_db_for(txn, true, DB_USERS, &users);
     if (rc == POD_OK)
         rc = user_load(txn, users, &ukey, &old);
     if (rc != POD_OK)
@@ -625,7 +549,7 @@ store_user_update(struct store_txn *txn, const struct store_user *u)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = rec_put(txn, users, &ukey, enc_user, u, 0);
+    rc = store_rec_put(txn, users, &ukey, enc_user, u, 0);
 out:
     return rc;
 }
@@ -642,9 +566,9 @@ store_user_get(struct store_txn *txn, const char *username, struct store_user *o
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(username, STORE_USERNAME_MAX, &key);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_USERS, &users);
+        rc = store_db_for(txn, false, DB_USERS, &users);
     if (rc == POD_OK)
         rc = user_load(txn, users, &key, out);
 out:
@@ -667,11 +591,11 @@ store_user_get_by_guid(struct store_txn *txn, const char *guid, struct store_use
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(guid, STORE_GUID_MAX, &gkey);
+    rc = store_str_key(guid, STORE_GUID_MAX, &gkey);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_USERS, &users);
+        rc = store_db_for(txn, false, DB_USERS, &users);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_USERS_BY_GUID, &by_guid);
+        rc = store_db_for(txn, false, DB_USERS_BY_GUID, &by_guid);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, by_guid, &gkey, &val));
     if (rc == POD_OK)
@@ -703,15 +627,15 @@ store_user_delete(struct store_txn *txn, const char *username)
     MDB_val gkey;
     int rc;
 
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USERS, &users);
+        rc = store_db_for(txn, true, DB_USERS, &users);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USERS_BY_GUID, &by_guid);
+        rc = store_db_for(txn, true, DB_USERS_BY_GUID, &by_guid);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USER_KEYS, &keys);
+        rc = store_db_for(txn, true, DB_USER_KEYS, &keys);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PROFILES, &profiles);
+        rc = store_db_for(txn, true, DB_PROFILES, &profiles);
     if (rc == POD_OK)
         rc = user_load(txn, users, &ukey, &u);
     if (rc != POD_OK)
@@ -744,7 +668,7 @@ store_user_count(struct store_txn *txn, uint64_t *out)
         goto out;
     }
     *out = 0;
-    rc = db_find(txn, false, DB_USERS, &users);
+    rc = store_db_for(txn, false, DB_USERS, &users);
     if (rc == POD_OK)
         rc = store_err_map(mdb_stat(txn->txn, users, &ms));
     if (rc == POD_OK)
@@ -767,7 +691,7 @@ store_user_each(struct store_txn *txn, int (*fn)(const struct store_user *u, voi
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_USERS, &users);
+    rc = store_db_for(txn, false, DB_USERS, &users);
     if (rc == POD_OK)
         rc = store_err_map(mdb_cursor_open(txn->txn, users, &cur));
     while (rc == POD_OK) {
@@ -810,13 +734,13 @@ store_user_keys_put(struct store_txn *txn, const char *username, const char *pri
         rc = POD_ERR_LIMIT;
         goto out;
     }
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_USER_KEYS, &keys);
+        rc = store_db_for(txn, true, DB_USER_KEYS, &keys);
     if (rc == POD_OK)
         rc = user_must_exist(txn, &ukey);
     if (rc == POD_OK)
-        rc = rec_put(txn, keys, &ukey, enc_keys, &kp, 0);
+        rc = store_rec_put(txn, keys, &ukey, enc_keys, &kp, 0);
 out:
     return rc;
 }
@@ -837,9 +761,9 @@ key_get(struct store_txn *txn, const char *username, bool private_key, char *buf
         goto out;
     }
     buf[0] = '\0';
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_USER_KEYS, &keys);
+        rc = store_db_for(txn, false, DB_USER_KEYS, &keys);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, keys, &ukey, &val));
     if (rc == POD_OK)
@@ -883,13 +807,13 @@ store_profile_put(struct store_txn *txn, const char *username, const struct stor
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PROFILES, &profiles);
+        rc = store_db_for(txn, true, DB_PROFILES, &profiles);
     if (rc == POD_OK)
         rc = user_must_exist(txn, &ukey);
     if (rc == POD_OK)
-        rc = rec_put(txn, profiles, &ukey, enc_profile, p, 0);
+        rc = store_rec_put(txn, profiles, &ukey, enc_profile, p, 0);
 out:
     return rc;
 }
@@ -907,9 +831,9 @@ store_profile_get(struct store_txn *txn, const char *username, struct store_prof
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_PROFILES, &profiles);
+        rc = store_db_for(txn, false, DB_PROFILES, &profiles);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, profiles, &ukey, &val));
     if (rc == POD_OK)
@@ -945,13 +869,13 @@ store_session_put(struct store_txn *txn, const uint8_t token_hash[32],
     }
     rc = token_key(token_hash, &key);
     if (rc == POD_OK)
-        rc = field_key(s->username, sizeof(s->username), &ukey);
+        rc = store_field_key(s->username, sizeof(s->username), &ukey);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_SESSIONS, &sessions);
+        rc = store_db_for(txn, true, DB_SESSIONS, &sessions);
     if (rc == POD_OK)
         rc = user_must_exist(txn, &ukey);
     if (rc == POD_OK)
-        rc = rec_put(txn, sessions, &key, enc_session, s, 0);
+        rc = store_rec_put(txn, sessions, &key, enc_session, s, 0);
 out:
     return rc;
 }
@@ -971,7 +895,7 @@ store_session_get(struct store_txn *txn, const uint8_t token_hash[32], struct st
     memset(out, 0, sizeof(*out));
     rc = token_key(token_hash, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_SESSIONS, &sessions);
+        rc = store_db_for(txn, false, DB_SESSIONS, &sessions);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, sessions, &key, &val));
     if (rc == POD_OK)
@@ -989,7 +913,7 @@ store_session_delete(struct store_txn *txn, const uint8_t token_hash[32])
 
     rc = token_key(token_hash, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_SESSIONS, &sessions);
+        rc = store_db_for(txn, true, DB_SESSIONS, &sessions);
     if (rc == POD_OK)
         rc = store_err_map(mdb_del(txn->txn, sessions, &key, NULL));
     return rc;
@@ -1010,7 +934,7 @@ sessions_sweep(struct store_txn *txn, const char *username, int64_t now, unsigne
     bool drop;
     int rc;
 
-    rc = db_find(txn, true, DB_SESSIONS, &sessions);
+    rc = store_db_for(txn, true, DB_SESSIONS, &sessions);
     if (rc == POD_OK)
         rc = store_err_map(mdb_cursor_open(txn->txn, sessions, &cur));
     while (rc == POD_OK) {
@@ -1052,7 +976,7 @@ store_sessions_delete_user(struct store_txn *txn, const char *username, unsigned
 
     if (count)
         *count = 0;
-    rc = str_key(username, STORE_USERNAME_MAX, &ukey);
+    rc = store_str_key(username, STORE_USERNAME_MAX, &ukey);
     if (rc == POD_OK)
         rc = sessions_sweep(txn, username, 0, count);
     return rc;
@@ -1080,11 +1004,11 @@ store_invite_put(struct store_txn *txn, const char *code, const struct store_inv
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = str_key(code, INVITE_CODE_MAX, &key);
+    rc = store_str_key(code, INVITE_CODE_MAX, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_INVITES, &invites);
+        rc = store_db_for(txn, true, DB_INVITES, &invites);
     if (rc == POD_OK)
-        rc = rec_put(txn, invites, &key, enc_invite, inv, 0);
+        rc = store_rec_put(txn, invites, &key, enc_invite, inv, 0);
 out:
     return rc;
 }
@@ -1102,9 +1026,9 @@ store_invite_get(struct store_txn *txn, const char *code, struct store_invite *o
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(code, INVITE_CODE_MAX, &key);
+    rc = store_str_key(code, INVITE_CODE_MAX, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_INVITES, &invites);
+        rc = store_db_for(txn, false, DB_INVITES, &invites);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, invites, &key, &val));
     if (rc == POD_OK)
@@ -1124,9 +1048,9 @@ store_invite_use(struct store_txn *txn, const char *code, int64_t now, uint32_t 
 
     if (left)
         *left = 0;
-    rc = str_key(code, INVITE_CODE_MAX, &key);
+    rc = store_str_key(code, INVITE_CODE_MAX, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_INVITES, &invites);
+        rc = store_db_for(txn, true, DB_INVITES, &invites);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, invites, &key, &val));
     if (rc == POD_OK)
@@ -1151,7 +1075,7 @@ store_invite_use(struct store_txn *txn, const char *code, int64_t now, uint32_t 
     if (inv.uses_left == 0)
         rc = store_err_map(mdb_del(txn->txn, invites, &key, NULL));
     else
-        rc = rec_put(txn, invites, &key, enc_invite, &inv, 0);
+        rc = store_rec_put(txn, invites, &key, enc_invite, &inv, 0);
     if (rc == POD_OK && left)
         *left = inv.uses_left;
 out:
@@ -1165,9 +1089,9 @@ store_invite_delete(struct store_txn *txn, const char *code)
     MDB_val key;
     int rc;
 
-    rc = str_key(code, INVITE_CODE_MAX, &key);
+    rc = store_str_key(code, INVITE_CODE_MAX, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_INVITES, &invites);
+        rc = store_db_for(txn, true, DB_INVITES, &invites);
     if (rc == POD_OK)
         rc = store_err_map(mdb_del(txn->txn, invites, &key, NULL));
     return rc;
@@ -1189,7 +1113,7 @@ store_invite_each(struct store_txn *txn,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_INVITES, &invites);
+    rc = store_db_for(txn, false, DB_INVITES, &invites);
     if (rc == POD_OK)
         rc = store_err_map(mdb_cursor_open(txn->txn, invites, &cur));
     while (rc == POD_OK) {
@@ -1235,9 +1159,9 @@ store_throttle_get(struct store_txn *txn, const char *key, struct store_throttle
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(key, THROTTLE_KEY_MAX, &k);
+    rc = store_str_key(key, THROTTLE_KEY_MAX, &k);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_THROTTLE, &throttle);
+        rc = store_db_for(txn, false, DB_THROTTLE, &throttle);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, throttle, &k, &val));
     if (rc == POD_OK)
@@ -1257,11 +1181,11 @@ store_throttle_put(struct store_txn *txn, const char *key, const struct store_th
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = str_key(key, THROTTLE_KEY_MAX, &k);
+    rc = store_str_key(key, THROTTLE_KEY_MAX, &k);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_THROTTLE, &throttle);
+        rc = store_db_for(txn, true, DB_THROTTLE, &throttle);
     if (rc == POD_OK)
-        rc = rec_put(txn, throttle, &k, enc_throttle, t, 0);
+        rc = store_rec_put(txn, throttle, &k, enc_throttle, t, 0);
 out:
     return rc;
 }
@@ -1273,9 +1197,9 @@ store_throttle_delete(struct store_txn *txn, const char *key)
     MDB_val k;
     int rc;
 
-    rc = str_key(key, THROTTLE_KEY_MAX, &k);
+    rc = store_str_key(key, THROTTLE_KEY_MAX, &k);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_THROTTLE, &throttle);
+        rc = store_db_for(txn, true, DB_THROTTLE, &throttle);
     if (rc == POD_OK)
         rc = store_err_map(mdb_del(txn->txn, throttle, &k, NULL));
     return rc;

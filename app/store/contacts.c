@@ -54,16 +54,6 @@
 
 /* ============================================================ helpers */
 
-/* The handle of database name for txn; write functions pass write = true
- * and get POD_ERR_INVAL in a read-only transaction. */
-static int
-db_find(struct store_txn *txn, bool write, const char *name, MDB_dbi *dbi)
-{
-    if (!txn || (write && !txn->write))
-        return POD_ERR_INVAL;
-    return store_dbi_find(txn, name, dbi);
-}
-
 static void
 k1(uint8_t out[8], uint64_t a)
 {
@@ -93,9 +83,6 @@ val_of(void *data, size_t len)
     return v;
 }
 
-/* Encoders behind one signature, for rec_put. */
-typedef int (*rec_encoder)(struct store_rec_writer *w, const void *obj);
-
 static int
 enc_aspect(struct store_rec_writer *w, const void *obj)
 {
@@ -112,38 +99,6 @@ static int
 enc_membership(struct store_rec_writer *w, const void *obj)
 {
     return store_membership_encode(w, obj);
-}
-
-/* Encodes obj straight into the space LMDB reserves for key. The first
- * pass only measures, so invalid input fails before anything is written. */
-static int
-rec_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, rec_encoder enc, const void *obj,
-        unsigned flags)
-{
-    struct store_rec_writer w;
-    MDB_val val;
-    size_t len;
-    size_t written;
-    int rc;
-
-    store_rec_writer_init(&w, NULL, 0);
-    rc = enc(&w, obj);
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_finish(&w, &len);
-    val.mv_size = len;
-    val.mv_data = NULL;
-    rc = store_err_map(mdb_put(txn->txn, dbi, key, &val, flags | MDB_RESERVE));
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_init(&w, val.mv_data, len);
-    rc = enc(&w, obj);
-    if (rc == POD_OK)
-        rc = store_rec_writer_finish(&w, &written);
-    if (rc == POD_OK && written != len)
-        rc = POD_ERR_INVAL; /* obj changed under us */
-out:
-    return rc;
 }
 
 /* Puts key -> data (len bytes) that must not be there yet. */
@@ -431,9 +386,9 @@ store_aspect_add(struct store_txn *txn, struct store_aspect *a)
     }
     rc = aspect_name_check(a->name, sizeof(a->name));
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_ASPECTS, &aspects);
+        rc = store_db_for(txn, true, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
+        rc = store_db_for(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
     if (rc != POD_OK)
         goto out;
     memset(&os, 0, sizeof(os));
@@ -450,7 +405,7 @@ store_aspect_add(struct store_txn *txn, struct store_aspect *a)
         goto out;
     k1(kb, rec.id);
     key = val_of(kb, sizeof(kb));
-    rc = rec_put(txn, aspects, &key, enc_aspect, &rec, MDB_NOOVERWRITE);
+    rc = store_rec_put(txn, aspects, &key, enc_aspect, &rec, MDB_NOOVERWRITE);
     k3(ob, rec.owner, rec.order, rec.id);
     if (rc == POD_OK)
         rc = raw_put(txn, by_owner, ob, sizeof(ob), NULL, 0);
@@ -477,7 +432,7 @@ store_aspect_get(struct store_txn *txn, uint64_t id, struct store_aspect *out)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_ASPECTS, &aspects);
+    rc = store_db_for(txn, false, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
         rc = aspect_load(txn, aspects, id, out);
 out:
@@ -503,9 +458,9 @@ store_aspect_update(struct store_txn *txn, const struct store_aspect *a)
     }
     rc = aspect_name_check(a->name, sizeof(a->name));
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_ASPECTS, &aspects);
+        rc = store_db_for(txn, true, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
+        rc = store_db_for(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
     if (rc == POD_OK)
         rc = aspect_load(txn, aspects, a->id, &old);
     if (rc != POD_OK)
@@ -526,7 +481,7 @@ store_aspect_update(struct store_txn *txn, const struct store_aspect *a)
     old.contacts_visible = a->contacts_visible;
     k1(kb, a->id);
     key = val_of(kb, sizeof(kb));
-    rc = rec_put(txn, aspects, &key, enc_aspect, &old, 0);
+    rc = store_rec_put(txn, aspects, &key, enc_aspect, &old, 0);
 out:
     return rc;
 }
@@ -552,15 +507,15 @@ store_aspect_delete(struct store_txn *txn, uint64_t id)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_ASPECTS, &aspects);
+    rc = store_db_for(txn, true, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
+        rc = store_db_for(txn, true, DB_ASPECTS_BY_OWNER, &by_owner);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERSHIPS, &memberships);
+        rc = store_db_for(txn, true, DB_MEMBERSHIPS, &memberships);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
     if (rc == POD_OK)
         rc = aspect_load(txn, aspects, id, &a);
     if (rc != POD_OK)
@@ -613,9 +568,9 @@ store_aspects_each(struct store_txn *txn, uint64_t owner,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_ASPECTS, &aspects);
+    rc = store_db_for(txn, false, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_ASPECTS_BY_OWNER, &by_owner);
+        rc = store_db_for(txn, false, DB_ASPECTS_BY_OWNER, &by_owner);
     if (rc != POD_OK)
         goto out;
     memset(&os, 0, sizeof(os));
@@ -664,7 +619,7 @@ store_contact_get(struct store_txn *txn, uint64_t owner, uint64_t person, struct
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_CONTACTS, &contacts);
+    rc = store_db_for(txn, false, DB_CONTACTS, &contacts);
     if (rc == POD_OK)
         rc = contact_load(txn, contacts, owner, person, out);
 out:
@@ -690,9 +645,9 @@ store_contact_get_by_id(struct store_txn *txn, uint64_t id, struct store_contact
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_CONTACTS, &contacts);
+    rc = store_db_for(txn, false, DB_CONTACTS, &contacts);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_CONTACTS_BY_ID, &by_id);
+        rc = store_db_for(txn, false, DB_CONTACTS_BY_ID, &by_id);
     k1(kb, id);
     if (rc == POD_OK)
         rc = raw_get(txn, by_id, kb, sizeof(kb), &val);
@@ -731,11 +686,11 @@ store_contact_put(struct store_txn *txn, struct store_contact *c)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_CONTACTS, &contacts);
+    rc = store_db_for(txn, true, DB_CONTACTS, &contacts);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_CONTACTS_BY_ID, &by_id);
+        rc = store_db_for(txn, true, DB_CONTACTS_BY_ID, &by_id);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_FOLLOWERS, &followers);
+        rc = store_db_for(txn, true, DB_FOLLOWERS, &followers);
     if (rc == POD_OK)
         rc = contact_load(txn, contacts, c->owner, c->person, &old);
     exists = rc == POD_OK;
@@ -768,7 +723,7 @@ store_contact_put(struct store_txn *txn, struct store_contact *c)
             goto out;
     }
     key = val_of(ck, sizeof(ck));
-    rc = rec_put(txn, contacts, &key, enc_contact, &rec, 0);
+    rc = store_rec_put(txn, contacts, &key, enc_contact, &rec, 0);
     k1(ik, rec.id);
     if (rc == POD_OK && !exists)
         rc = raw_put(txn, by_id, ik, sizeof(ik), ck, sizeof(ck));
@@ -822,7 +777,7 @@ store_contacts_each(struct store_txn *txn, uint64_t owner,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_CONTACTS, &cw.contacts);
+    rc = store_db_for(txn, false, DB_CONTACTS, &cw.contacts);
     k1(prefix, owner);
     if (rc == POD_OK)
         rc = prefix_each(txn, cw.contacts, prefix, sizeof(prefix), contact_entry, &cw);
@@ -863,9 +818,9 @@ store_followers_each(struct store_txn *txn, uint64_t person,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_CONTACTS, &cw.contacts);
+    rc = store_db_for(txn, false, DB_CONTACTS, &cw.contacts);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_FOLLOWERS, &followers);
+        rc = store_db_for(txn, false, DB_FOLLOWERS, &followers);
     k1(prefix, person);
     if (rc == POD_OK)
         rc = prefix_each(txn, followers, prefix, sizeof(prefix), follower_entry, &cw);
@@ -913,13 +868,13 @@ store_membership_add(struct store_txn *txn, struct store_membership *m)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_ASPECTS, &aspects);
+    rc = store_db_for(txn, true, DB_ASPECTS, &aspects);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERSHIPS, &memberships);
+        rc = store_db_for(txn, true, DB_MEMBERSHIPS, &memberships);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
     if (rc == POD_OK)
         rc = aspect_load(txn, aspects, m->aspect, &a);
     if (rc != POD_OK)
@@ -940,7 +895,7 @@ store_membership_add(struct store_txn *txn, struct store_membership *m)
         goto out;
     k1(kb, rec.id);
     key = val_of(kb, sizeof(kb));
-    rc = rec_put(txn, memberships, &key, enc_membership, &rec, MDB_NOOVERWRITE);
+    rc = store_rec_put(txn, memberships, &key, enc_membership, &rec, MDB_NOOVERWRITE);
     if (rc == POD_OK)
         rc = id_put(txn, by_aspect, ak, sizeof(ak), rec.id);
     if (rc == POD_OK)
@@ -966,7 +921,7 @@ store_membership_get(struct store_txn *txn, uint64_t id, struct store_membership
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_MEMBERSHIPS, &memberships);
+    rc = store_db_for(txn, false, DB_MEMBERSHIPS, &memberships);
     if (rc == POD_OK)
         rc = membership_load(txn, memberships, id, out);
 out:
@@ -987,11 +942,11 @@ store_membership_delete(struct store_txn *txn, uint64_t id)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_MEMBERSHIPS, &memberships);
+    rc = store_db_for(txn, true, DB_MEMBERSHIPS, &memberships);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_ASPECT, &by_aspect);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
+        rc = store_db_for(txn, true, DB_MEMBERS_BY_PERSON, &by_person);
     if (rc == POD_OK)
         rc = membership_load(txn, memberships, id, &m);
     if (rc != POD_OK)
@@ -1048,9 +1003,9 @@ store_memberships_of_aspect(struct store_txn *txn, uint64_t aspect,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_MEMBERSHIPS, &mw.memberships);
+    rc = store_db_for(txn, false, DB_MEMBERSHIPS, &mw.memberships);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_MEMBERS_BY_ASPECT, &by_aspect);
+        rc = store_db_for(txn, false, DB_MEMBERS_BY_ASPECT, &by_aspect);
     k1(prefix, aspect);
     if (rc == POD_OK)
         rc = prefix_each(txn, by_aspect, prefix, sizeof(prefix), member_entry, &mw);
@@ -1071,9 +1026,9 @@ store_memberships_of_person(struct store_txn *txn, uint64_t owner, uint64_t pers
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_MEMBERSHIPS, &mw.memberships);
+    rc = store_db_for(txn, false, DB_MEMBERSHIPS, &mw.memberships);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_MEMBERS_BY_PERSON, &by_person);
+        rc = store_db_for(txn, false, DB_MEMBERS_BY_PERSON, &by_person);
     k2(prefix, owner, person);
     if (rc == POD_OK)
         rc = prefix_each(txn, by_person, prefix, sizeof(prefix), member_entry, &mw);
@@ -1100,9 +1055,9 @@ store_block_add(struct store_txn *txn, uint64_t owner, uint64_t person, uint64_t
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_BLOCKS, &blocks);
+    rc = store_db_for(txn, true, DB_BLOCKS, &blocks);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_BLOCKS_BY_ID, &by_id);
+        rc = store_db_for(txn, true, DB_BLOCKS_BY_ID, &by_id);
     k2(pair, owner, person);
     if (rc == POD_OK)
         rc = key_absent(txn, blocks, pair, sizeof(pair));
@@ -1134,9 +1089,9 @@ store_block_delete(struct store_txn *txn, uint64_t id, uint64_t owner)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_BLOCKS, &blocks);
+    rc = store_db_for(txn, true, DB_BLOCKS, &blocks);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_BLOCKS_BY_ID, &by_id);
+        rc = store_db_for(txn, true, DB_BLOCKS_BY_ID, &by_id);
     k1(ik, id);
     if (rc == POD_OK)
         rc = raw_get(txn, by_id, ik, sizeof(ik), &val);
@@ -1165,7 +1120,7 @@ store_block_exists(struct store_txn *txn, uint64_t owner, uint64_t person)
     uint8_t pair[16];
     MDB_val val;
 
-    if (owner == 0 || person == 0 || db_find(txn, false, DB_BLOCKS, &blocks) != POD_OK)
+    if (owner == 0 || person == 0 || store_db_for(txn, false, DB_BLOCKS, &blocks) != POD_OK)
         return false;
     k2(pair, owner, person);
     return raw_get(txn, blocks, pair, sizeof(pair), &val) == POD_OK;
@@ -1205,7 +1160,7 @@ store_blocks_each(struct store_txn *txn, uint64_t owner,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_BLOCKS, &blocks);
+    rc = store_db_for(txn, false, DB_BLOCKS, &blocks);
     k1(prefix, owner);
     if (rc == POD_OK)
         rc = prefix_each(txn, blocks, prefix, sizeof(prefix), block_entry, &bw);
@@ -1259,9 +1214,9 @@ store_tag_follow(struct store_txn *txn, uint64_t owner, const char *tag, uint64_
     }
     rc = tag_check(tag, &len);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_TAG_FOLLOWS, &follows);
+        rc = store_db_for(txn, true, DB_TAG_FOLLOWS, &follows);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_TAG_FOLLOWS_BY_ID, &by_id);
+        rc = store_db_for(txn, true, DB_TAG_FOLLOWS_BY_ID, &by_id);
     if (rc != POD_OK)
         goto out;
     k1(kb, owner);
@@ -1296,9 +1251,9 @@ store_tag_unfollow(struct store_txn *txn, uint64_t owner, uint64_t id)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_TAG_FOLLOWS, &follows);
+    rc = store_db_for(txn, true, DB_TAG_FOLLOWS, &follows);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_TAG_FOLLOWS_BY_ID, &by_id);
+        rc = store_db_for(txn, true, DB_TAG_FOLLOWS_BY_ID, &by_id);
     k1(ik, id);
     if (rc == POD_OK)
         rc = raw_get(txn, by_id, ik, sizeof(ik), &val);
@@ -1358,7 +1313,7 @@ store_tags_followed_each(struct store_txn *txn, uint64_t owner,
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_TAG_FOLLOWS, &follows);
+    rc = store_db_for(txn, false, DB_TAG_FOLLOWS, &follows);
     k1(prefix, owner);
     if (rc == POD_OK)
         rc = prefix_each(txn, follows, prefix, sizeof(prefix), tag_entry, &tw);

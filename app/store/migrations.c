@@ -123,6 +123,16 @@ m6_mentions_databases(struct store_txn *txn)
     return create_all(txn, names);
 }
 
+/* 7: photos_by_hash (store/posts.c): hash (64 hex) + be64 photo id ->
+ * empty, so a photo file's name finds the photos that show it. */
+static int
+m7_photos_by_hash(struct store_txn *txn)
+{
+    static const char *const names[] = {"photos_by_hash", NULL};
+
+    return create_all(txn, names);
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
     {2, "accounts databases", m2_accounts_databases},
@@ -130,6 +140,7 @@ static const struct store_migration builtin[] = {
     {4, "posts databases", m4_posts_databases},
     {5, "notifications and conversations databases", m5_notifications_conversations},
     {6, "mentions databases", m6_mentions_databases},
+    {7, "photos by hash", m7_photos_by_hash},
 };
 
 const struct store_migration *

@@ -33,47 +33,6 @@
 
 /* ============================================================ helpers */
 
-/* The handle of database name for txn; write functions pass write = true
- * and get POD_ERR_INVAL in a read-only transaction. */
-static int
-db_find(struct store_txn *txn, bool write, const char *name, MDB_dbi *dbi)
-{
-    if (!txn || (write && !txn->write))
-        return POD_ERR_INVAL;
-    return store_dbi_find(txn, name, dbi);
-}
-
-/* A key from a string argument: POD_ERR_INVAL if NULL or empty,
- * POD_ERR_LIMIT if longer than max bytes. key borrows s. */
-static int
-str_key(const char *s, size_t max, MDB_val *key)
-{
-    size_t len;
-
-    if (!s || !*s)
-        return POD_ERR_INVAL;
-    len = strnlen(s, max + 1);
-    if (len > max)
-        return POD_ERR_LIMIT;
-    key->mv_size = len;
-    key->mv_data = (void *)s;
-    return POD_OK;
-}
-
-/* A key from a struct field of size bytes: POD_ERR_INVAL if empty or not
- * NUL-terminated within the field. */
-static int
-field_key(const char *s, size_t size, MDB_val *key)
-{
-    size_t len = strnlen(s, size);
-
-    if (len == 0 || len == size)
-        return POD_ERR_INVAL;
-    key->mv_size = len;
-    key->mv_data = (void *)s;
-    return POD_OK;
-}
-
 /* A diaspora* ID as the store takes it: lowercase (the indexes compare
  * bytes) and with an '@'. The full grammar is core/ids.c's business. */
 static bool
@@ -88,36 +47,10 @@ did_acceptable(const char *did)
     return true;
 }
 
-/* Encodes p straight into the space LMDB reserves for key. The first pass
- * only measures, so invalid input fails before anything is written. */
 static int
-person_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, const struct store_person *p,
-           unsigned flags)
+enc_person(struct store_rec_writer *w, const void *obj)
 {
-    struct store_rec_writer w;
-    MDB_val val;
-    size_t len;
-    size_t written;
-    int rc;
-
-    store_rec_writer_init(&w, NULL, 0);
-    rc = store_person_encode(&w, p);
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_finish(&w, &len);
-    val.mv_size = len;
-    val.mv_data = NULL;
-    rc = store_err_map(mdb_put(txn->txn, dbi, key, &val, flags | MDB_RESERVE));
-    if (rc != POD_OK)
-        goto out;
-    store_rec_writer_init(&w, val.mv_data, len);
-    rc = store_person_encode(&w, p);
-    if (rc == POD_OK)
-        rc = store_rec_writer_finish(&w, &written);
-    if (rc == POD_OK && written != len)
-        rc = POD_ERR_INVAL; /* p changed under us */
-out:
-    return rc;
+    return store_person_encode(w, obj);
 }
 
 /* POD_OK when p encodes, without writing anything. */
@@ -209,11 +142,11 @@ person_get_indexed(struct store_txn *txn, enum person_index which, const char *s
         goto out;
     }
     memset(out, 0, sizeof(*out));
-    rc = str_key(s, max, &key);
+    rc = store_str_key(s, max, &key);
     if (rc == POD_OK)
-        rc = db_find(txn, false, DB_PEOPLE, &people);
+        rc = store_db_for(txn, false, DB_PEOPLE, &people);
     if (rc == POD_OK)
-        rc = db_find(txn, false, dbs[which], &index);
+        rc = store_db_for(txn, false, dbs[which], &index);
     if (rc == POD_OK)
         rc = store_err_map(mdb_get(txn->txn, index, &key, &val));
     if (rc != POD_OK)
@@ -288,23 +221,23 @@ store_person_add(struct store_txn *txn, struct store_person *p)
         goto out;
     }
     local = p->username[0] != '\0';
-    rc = field_key(p->guid, sizeof(p->guid), &gkey);
+    rc = store_field_key(p->guid, sizeof(p->guid), &gkey);
     if (rc == POD_OK)
-        rc = field_key(p->diaspora_id, sizeof(p->diaspora_id), &dkey);
+        rc = store_field_key(p->diaspora_id, sizeof(p->diaspora_id), &dkey);
     if (rc == POD_OK && !did_acceptable(p->diaspora_id))
         rc = POD_ERR_INVAL;
     if (rc == POD_OK && local)
-        rc = field_key(p->username, sizeof(p->username), &ukey);
+        rc = store_field_key(p->username, sizeof(p->username), &ukey);
     if (rc == POD_OK)
         rc = person_check(p);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE, &people);
+        rc = store_db_for(txn, true, DB_PEOPLE, &people);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_GUID, &by_guid);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_GUID, &by_guid);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_DID, &by_did);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_DID, &by_did);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_USER, &by_user);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_USER, &by_user);
     /* Every check before any write (the sequence included): a refused add
      * changes nothing. */
     if (rc == POD_OK)
@@ -320,7 +253,7 @@ store_person_add(struct store_txn *txn, struct store_person *p)
     store_be64_put(kb, id);
     key.mv_size = sizeof(kb);
     key.mv_data = kb;
-    rc = person_put(txn, people, &key, p, MDB_NOOVERWRITE);
+    rc = store_rec_put(txn, people, &key, enc_person, p, MDB_NOOVERWRITE);
     if (rc == POD_OK)
         rc = index_put(txn, by_guid, &gkey, id);
     if (rc == POD_OK)
@@ -348,7 +281,7 @@ store_person_update(struct store_txn *txn, const struct store_person *p)
     }
     rc = person_check(p);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE, &people);
+        rc = store_db_for(txn, true, DB_PEOPLE, &people);
     if (rc == POD_OK)
         rc = person_load(txn, people, p->id, &old);
     if (rc != POD_OK)
@@ -363,7 +296,7 @@ store_person_update(struct store_txn *txn, const struct store_person *p)
     store_be64_put(kb, p->id);
     key.mv_size = sizeof(kb);
     key.mv_data = kb;
-    rc = person_put(txn, people, &key, p, 0);
+    rc = store_rec_put(txn, people, &key, enc_person, p, 0);
 out:
     return rc;
 }
@@ -383,7 +316,7 @@ store_person_get(struct store_txn *txn, uint64_t id, struct store_person *out)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, false, DB_PEOPLE, &people);
+    rc = store_db_for(txn, false, DB_PEOPLE, &people);
     if (rc == POD_OK)
         rc = person_load(txn, people, id, out);
 out:
@@ -426,13 +359,13 @@ store_person_delete(struct store_txn *txn, uint64_t id)
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_PEOPLE, &people);
+    rc = store_db_for(txn, true, DB_PEOPLE, &people);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_GUID, &by_guid);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_GUID, &by_guid);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_DID, &by_did);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_DID, &by_did);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_USER, &by_user);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_USER, &by_user);
     if (rc == POD_OK)
         rc = person_load(txn, people, id, &p);
     if (rc != POD_OK)
@@ -478,7 +411,7 @@ store_person_search(struct store_txn *txn, const char *query, size_t limit,
         goto out;
     }
     qlen = strlen(query);
-    rc = db_find(txn, false, DB_PEOPLE, &people);
+    rc = store_db_for(txn, false, DB_PEOPLE, &people);
     if (rc == POD_OK && limit > 0)
         rc = store_err_map(mdb_cursor_open(txn->txn, people, &cur));
     while (rc == POD_OK && calls < limit) {
@@ -545,7 +478,7 @@ store_account_create(struct store_txn *txn, const struct store_user *u, const ch
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_PEOPLE, &people);
+    rc = store_db_for(txn, true, DB_PEOPLE, &people);
     if (rc == POD_OK)
         rc = local_person(u, host, true, &p);
     if (rc != POD_OK)
@@ -621,9 +554,9 @@ store_people_ensure_local(struct store_txn *txn, const char *host, unsigned *add
         rc = POD_ERR_INVAL;
         goto out;
     }
-    rc = db_find(txn, true, DB_PEOPLE, &people);
+    rc = store_db_for(txn, true, DB_PEOPLE, &people);
     if (rc == POD_OK)
-        rc = db_find(txn, true, DB_PEOPLE_BY_USER, &ec.by_user);
+        rc = store_db_for(txn, true, DB_PEOPLE_BY_USER, &ec.by_user);
     /* The users cursor stays valid while ensure_one writes: it writes to
      * other databases only. */
     if (rc == POD_OK)

@@ -2182,3 +2182,78 @@ store_participants_each(struct store_txn *txn, uint64_t post, int (*fn)(uint64_t
         rc = prefix_each(txn, by_post, k, 8, participants_one, &w);
     return rc;
 }
+
+/* ====================================================== photos by hash */
+
+#define PHOTO_HASH_LEN 64
+
+static int
+photo_hash_key(uint8_t k[PHOTO_HASH_LEN + 8], const char *hash, uint64_t id)
+{
+    if (!hash || strnlen(hash, PHOTO_HASH_LEN + 1) != PHOTO_HASH_LEN)
+        return POD_ERR_INVAL;
+    memcpy(k, hash, PHOTO_HASH_LEN);
+    store_be64_put(k + PHOTO_HASH_LEN, id);
+    return POD_OK;
+}
+
+int
+store_photo_hash_link(struct store_txn *txn, const char *hash, uint64_t id, bool on)
+{
+    uint8_t k[PHOTO_HASH_LEN + 8];
+    MDB_dbi dbi;
+    int rc;
+
+    rc = id ? photo_hash_key(k, hash, id) : POD_ERR_INVAL;
+    if (rc == POD_OK)
+        rc = store_dbi_find(txn, "photos_by_hash", &dbi);
+    if (rc == POD_OK && (!txn->write))
+        rc = POD_ERR_INVAL;
+    if (rc != POD_OK)
+        return rc;
+    return on ? put_raw(txn, dbi, k, sizeof k, NULL, 0, 0) : del_raw(txn, dbi, k, sizeof k);
+}
+
+struct by_hash_ctx {
+    struct store_txn *txn;
+    MDB_dbi photos;
+    store_photo_fn fn;
+    void *ctx;
+};
+
+static int
+by_hash_one(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    struct by_hash_ctx *c = ctx;
+    struct store_photo ph;
+    int rc;
+
+    (void)val;
+    if (key->mv_size != PHOTO_HASH_LEN + 8)
+        return POD_OK;
+    rc = photo_load(c->txn, c->photos,
+                    store_be64_get((const uint8_t *)key->mv_data + PHOTO_HASH_LEN), &ph);
+    if (rc == POD_ERR_NOTFOUND)
+        return POD_OK; /* deleted without its link */
+    if (rc != POD_OK)
+        return rc;
+    return c->fn(&ph, c->ctx);
+}
+
+int
+store_photos_by_hash(struct store_txn *txn, const char *hash, store_photo_fn fn, void *ctx)
+{
+    struct by_hash_ctx c = {txn, 0, fn, ctx};
+    uint8_t k[PHOTO_HASH_LEN + 8];
+    MDB_dbi dbi;
+    int rc;
+
+    rc = fn ? photo_hash_key(k, hash, 0) : POD_ERR_INVAL;
+    if (rc == POD_OK)
+        rc = db_get(txn, false, D_PHOTOS, &c.photos);
+    if (rc == POD_OK)
+        rc = store_dbi_find(txn, "photos_by_hash", &dbi);
+    if (rc != POD_OK)
+        return rc;
+    return prefix_each(txn, dbi, k, PHOTO_HASH_LEN, by_hash_one, &c);
+}

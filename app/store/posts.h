@@ -207,4 +207,15 @@ int store_stream_commented(struct store_txn *txn, uint64_t person, int64_t max_t
 int store_stream_liked(struct store_txn *txn, uint64_t person, int64_t max_time, uint64_t before_id,
                        size_t limit, store_stream_fn fn, void *ctx);
 
+/* ---- photos by file (database photos_by_hash, migration 7) ---- */
+
+/* Records (on) or forgets that photo id shows the files of hash (64 hex).
+ * The web layer calls it next to store_photo_add / store_photo_delete. */
+int store_photo_hash_link(struct store_txn *txn, const char *hash, uint64_t id, bool on);
+
+/* Calls fn with each photo whose files are hash's, until fn returns
+ * non-zero (returned). Entries whose photo is gone are skipped. */
+typedef int (*store_photo_fn)(const struct store_photo *ph, void *ctx);
+int store_photos_by_hash(struct store_txn *txn, const char *hash, store_photo_fn fn, void *ctx);
+
 #endif

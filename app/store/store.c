@@ -20,6 +20,7 @@
 #include "autoconf.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "store/record.h"
 #include "store/store_internal.h"
 
 #define LOCK_FILE "plugpod.lock"
@@ -262,6 +263,69 @@ schema_write(struct store_txn *txn, uint32_t version)
         goto out;
     rc = store_err_map(mdb_put(txn->txn, dbi, &key, &val, 0));
 out:
+    return rc;
+}
+
+int
+store_db_for(struct store_txn *txn, bool write, const char *name, MDB_dbi *dbi)
+{
+    if (!txn || (write && !txn->write))
+        return POD_ERR_INVAL;
+    return store_dbi_find(txn, name, dbi);
+}
+
+int
+store_str_key(const char *s, size_t max, MDB_val *key)
+{
+    size_t len;
+
+    if (!s || !*s)
+        return POD_ERR_INVAL;
+    len = strnlen(s, max + 1);
+    if (len > max)
+        return POD_ERR_LIMIT;
+    key->mv_size = len;
+    key->mv_data = (void *)s;
+    return POD_OK;
+}
+
+int
+store_field_key(const char *s, size_t size, MDB_val *key)
+{
+    size_t len = strnlen(s, size);
+
+    if (len == 0 || len == size)
+        return POD_ERR_INVAL;
+    key->mv_size = len;
+    key->mv_data = (void *)s;
+    return POD_OK;
+}
+
+int
+store_rec_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, store_rec_encoder enc,
+              const void *obj, unsigned flags)
+{
+    struct store_rec_writer w;
+    MDB_val val;
+    size_t len, written;
+    int rc;
+
+    store_rec_writer_init(&w, NULL, 0);
+    rc = enc(&w, obj);
+    if (rc != POD_OK)
+        return rc;
+    store_rec_writer_finish(&w, &len);
+    val.mv_size = len;
+    val.mv_data = NULL;
+    rc = store_err_map(mdb_put(txn->txn, dbi, key, &val, flags | MDB_RESERVE));
+    if (rc != POD_OK)
+        return rc;
+    store_rec_writer_init(&w, val.mv_data, len);
+    rc = enc(&w, obj);
+    if (rc == POD_OK)
+        rc = store_rec_writer_finish(&w, &written);
+    if (rc == POD_OK && written != len)
+        rc = POD_ERR_INVAL; /* obj changed under us */
     return rc;
 }
 

@@ -87,6 +87,29 @@ store_be64_get(const uint8_t in[8])
     return v;
 }
 
+/* The handle of database name for txn; write functions pass write = true
+ * and get POD_ERR_INVAL in a read-only transaction (or for a NULL txn). */
+int store_db_for(struct store_txn *txn, bool write, const char *name, MDB_dbi *dbi);
+
+/* A key from a string argument: POD_ERR_INVAL if NULL or empty,
+ * POD_ERR_LIMIT if longer than max bytes. key borrows s. */
+int store_str_key(const char *s, size_t max, MDB_val *key);
+
+/* A key from a struct field of size bytes: POD_ERR_INVAL if empty or not
+ * NUL-terminated within the field. key borrows s. */
+int store_field_key(const char *s, size_t size, MDB_val *key);
+
+struct store_rec_writer;
+
+/* Encoders behind one signature, for store_rec_put. */
+typedef int (*store_rec_encoder)(struct store_rec_writer *w, const void *obj);
+
+/* Encodes obj straight into the space LMDB reserves for key (MDB_RESERVE
+ * plus flags). The first pass only measures, so invalid input fails
+ * before anything is written. */
+int store_rec_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, store_rec_encoder enc,
+                  const void *obj, unsigned flags);
+
 /* The built-in migration list (migrations.c); static storage. */
 const struct store_migration *store_builtin_migrations(size_t *count);
 
