@@ -16,6 +16,8 @@
 #include "media/image.h"
 #include "store/accounts.h"
 #include "store/contacts.h"
+#include "store/conversations.h"
+#include "store/notifications.h"
 #include "store/people.h"
 #include "store/posts.h"
 
@@ -323,6 +325,50 @@ avatar_in_use(struct store_txn *txn, const struct users *us, const char *hash)
     return used;
 }
 
+struct conv_ids {
+    uint64_t ids[256];
+    size_t n;
+};
+
+static int
+conv_collect(uint64_t conversation, uint32_t unread, void *ctx)
+{
+    struct conv_ids *c = ctx;
+
+    (void)unread;
+    if (c->n == sizeof c->ids / sizeof c->ids[0])
+        return 1;
+    c->ids[c->n++] = conversation;
+    return 0;
+}
+
+/* Leaves every conversation of person (a conversation nobody is left in
+ * goes with its messages), in batches: leaving changes the list. */
+static int
+leave_conversations(struct store_txn *txn, uint64_t person)
+{
+    struct conv_ids *c = malloc(sizeof *c);
+    int rc = POD_OK, rounds = 0;
+
+    if (!c)
+        return POD_ERR_NOMEM;
+    do {
+        if (++rounds > 4096) { /* leaving did not shrink the list: stop */
+            rc = POD_ERR_CORRUPT;
+            break;
+        }
+        c->n = 0;
+        rc = store_conversations_of(txn, person, sizeof c->ids / sizeof c->ids[0], conv_collect, c);
+        if (rc < 0)
+            break;
+        rc = POD_OK;
+        for (size_t i = 0; rc == POD_OK && i < c->n; i++)
+            rc = store_conversation_leave(txn, c->ids[i], person);
+    } while (rc == POD_OK && c->n > 0);
+    free(c);
+    return rc;
+}
+
 int
 social_account_delete(struct store_txn *txn, const char *username,
                       struct social_deleted_files *files)
@@ -374,6 +420,10 @@ social_account_delete(struct store_txn *txn, const char *username,
         else if (rc == POD_ERR_NOTFOUND)
             rc = POD_OK;
     }
+    if (rc == POD_OK && has_person)
+        rc = store_notifications_delete_recipient(txn, me.id, NULL);
+    if (rc == POD_OK && has_person)
+        rc = leave_conversations(txn, me.id);
     if (rc == POD_OK && has_person)
         rc = store_person_delete(txn, me.id);
     if (rc == POD_OK)

@@ -486,3 +486,53 @@ store_notifications_read_all(struct store_txn *txn, uint64_t recipient)
     }
     return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
 }
+
+int
+store_notifications_delete_recipient(struct store_txn *txn, uint64_t recipient, unsigned *count)
+{
+    struct store_notification old;
+    uint8_t prefix[8], found[24], k[25];
+    MDB_cursor *cur = NULL;
+    MDB_val key, val;
+    struct dbs d;
+    unsigned n = 0;
+    int rc;
+
+    rc = dbs_get(txn, true, &d);
+    if (rc != POD_OK)
+        return rc;
+    store_be64_put(prefix, recipient);
+    /* Each round seeks afresh: the deletes change the index under a cursor.
+     * The index entry found is always deleted, so the loop ends even over
+     * damaged rows. */
+    for (;;) {
+        key.mv_size = sizeof prefix;
+        key.mv_data = prefix;
+        rc = store_err_map(mdb_cursor_open(txn->txn, d.by_rcpt, &cur));
+        if (rc == POD_OK)
+            rc = store_err_map(mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE));
+        if (rc == POD_OK && (key.mv_size != sizeof found || memcmp(key.mv_data, prefix, 8) != 0))
+            rc = POD_ERR_NOTFOUND;
+        if (rc == POD_OK)
+            memcpy(found, key.mv_data, sizeof found);
+        if (cur)
+            mdb_cursor_close(cur);
+        cur = NULL;
+        if (rc != POD_OK)
+            break;
+        rc = del_key(txn, d.by_rcpt, found, sizeof found);
+        if (rc == POD_OK && notif_load(txn, d.notifs, store_be64_get(found + 16), &old) == POD_OK) {
+            if (old.unread)
+                rc = del_key(txn, d.unread, k,
+                             key_unread(k, old.recipient, old.type, old.target, old.id));
+            if (rc == POD_OK)
+                rc = del_key(txn, d.notifs, found + 16, 8);
+        }
+        if (rc != POD_OK)
+            break;
+        n++;
+    }
+    if (count)
+        *count = n;
+    return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
+}

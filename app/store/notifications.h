@@ -78,4 +78,9 @@ int store_notifications_read_all(struct store_txn *txn, uint64_t recipient);
  * for an unknown type. */
 const char *store_notif_type_name(enum store_notif_type type);
 
+/* Deletes every notification of recipient (account deletion); *count, if
+ * given, gets how many. */
+int store_notifications_delete_recipient(struct store_txn *txn, uint64_t recipient,
+                                         unsigned *count);
+
 #endif

@@ -25,6 +25,8 @@
 #include "store/accounts.h"
 #include "store/contacts.h"
 #include "store/people.h"
+#include "store/conversations.h"
+#include "store/notifications.h"
 #include "store/posts.h"
 #include "store/store.h"
 
@@ -518,10 +520,57 @@ test_abort_keeps(void **state)
     store_txn_abort(txn);
 }
 
+/* Notifications of the deleted person go; conversations lose them, and one
+ * nobody is left in goes too, while others keep theirs. */
+static void
+test_notifications_and_conversations(void **state)
+{
+    struct fixture *f = *state;
+    struct store_txn *txn = wtxn(f);
+    struct store_conversation c = {0}, got;
+    struct store_message m = {0};
+    uint32_t total = 99, by_type[STORE_NOTIF_TYPE_END];
+    uint64_t alice, bob, nid;
+
+    alice = account(txn, "alice", "guid-alice-0001", "");
+    bob = account(txn, "bob", "guid-bob-00001", "");
+    assert_int_equal(store_notification_add(txn, alice, STORE_NOTIF_LIKED, 7, bob, 100, &nid),
+                     POD_OK);
+    assert_int_equal(store_notification_add(txn, bob, STORE_NOTIF_LIKED, 8, alice, 100, &nid),
+                     POD_OK);
+    snprintf(c.guid, sizeof c.guid, "guid-conversation-1");
+    snprintf(c.subject, sizeof c.subject, "hello");
+    c.author = alice;
+    c.participant_count = 2;
+    c.participants[0] = alice;
+    c.participants[1] = bob;
+    c.created_at = c.updated_at = 100;
+    snprintf(m.guid, sizeof m.guid, "guid-message-0001");
+    m.author = alice;
+    m.text = "hi bob";
+    m.created_at = 100;
+    assert_int_equal(store_conversation_add(txn, &c, &m), POD_OK);
+    assert_int_equal(store_txn_commit(txn), POD_OK);
+
+    txn = wtxn(f);
+    assert_int_equal(social_account_delete(txn, "alice", NULL), POD_OK);
+    assert_int_equal(store_txn_commit(txn), POD_OK);
+    txn = wtxn(f);
+    assert_int_equal(store_notifications_unread(txn, alice, &total, by_type), POD_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(store_notifications_unread(txn, bob, &total, by_type), POD_OK);
+    assert_int_equal(total, 1);
+    assert_false(store_conversation_visible(txn, c.id, alice, NULL));
+    assert_true(store_conversation_visible(txn, c.id, bob, NULL));
+    assert_int_equal(store_conversation_get(txn, c.id, &got), POD_OK);
+    store_txn_abort(txn);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_notifications_and_conversations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avatar_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_keeps, setup, teardown),
