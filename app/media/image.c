@@ -1026,3 +1026,366 @@ out:
     free(p);
     return ret;
 }
+
+/* --------------------------------------------------------------- photos */
+
+const char *const media_photo_size_names[MEDIA_PHOTO_SIZES] = {
+    "thumb_small", "thumb_medium", "thumb_large", "scaled_full", "raw",
+};
+static const unsigned photo_square[3] = {50, 100, 300};
+
+int
+media_photo_path(const char *data_dir, const char *hash, const char *size, char *out, size_t cap)
+{
+    int n;
+    size_t i;
+
+    if (!data_dir || !hash || !size || !out || cap == 0 || !is_hash(hash))
+        return POD_ERR_INVAL;
+    for (i = 0; i < MEDIA_PHOTO_SIZES; i++)
+        if (strcmp(size, media_photo_size_names[i]) == 0)
+            break;
+    if (i == MEDIA_PHOTO_SIZES)
+        return POD_ERR_INVAL;
+    n = snprintf(out, cap, "%s/media/photos/%s-%s.jpg", data_dir, hash, media_photo_size_names[i]);
+    if (n < 0 || (size_t)n >= cap) {
+        out[0] = '\0';
+        return POD_ERR_LIMIT;
+    }
+    return POD_OK;
+}
+
+/* (w, h) fitted into box x box, never enlarged; at least 1 x 1. */
+static void
+fit_box(unsigned w, unsigned h, unsigned box, unsigned *ow, unsigned *oh)
+{
+    if (w <= box && h <= box) {
+        *ow = w, *oh = h;
+    } else if (w >= h) {
+        *ow = box;
+        *oh = (unsigned)(((unsigned long long)h * box + w / 2) / w);
+    } else {
+        *oh = box;
+        *ow = (unsigned)(((unsigned long long)w * box + h / 2) / h);
+    }
+    if (*ow == 0)
+        *ow = 1;
+    if (*oh == 0)
+        *oh = 1;
+}
+
+/* The whole WebP picture, scaled inside the decoder to w x h. */
+static int
+decode_webp_fit(const uint8_t *buf, size_t len, unsigned w, unsigned h, struct decoded *d,
+                char *why, size_t why_len)
+{
+    WebPDecoderConfig cfg;
+    int n, ret;
+    uint8_t *px;
+
+    if (!WebPInitDecoderConfig(&cfg) || WebPGetFeatures(buf, len, &cfg.input) != VP8_STATUS_OK)
+        return damaged(why, why_len);
+    if (cfg.input.has_animation) {
+        pod_why(why, why_len, "animated WebP pictures are not supported");
+        return POD_ERR_PARSE;
+    }
+    ret = check_size(MEDIA_IMAGE_WEBP, (unsigned)cfg.input.width, (unsigned)cfg.input.height, why,
+                     why_len);
+    if (ret != POD_OK)
+        return ret;
+    if (w != (unsigned)cfg.input.width || h != (unsigned)cfg.input.height) {
+        cfg.options.use_scaling = 1;
+        cfg.options.scaled_width = (int)w;
+        cfg.options.scaled_height = (int)h;
+    }
+    n = cfg.input.has_alpha ? 4 : 3;
+    px = malloc((size_t)w * h * (size_t)n);
+    if (!px)
+        return no_memory(why, why_len);
+    cfg.output.colorspace = n == 4 ? MODE_RGBA : MODE_RGB;
+    cfg.output.is_external_memory = 1;
+    cfg.output.u.RGBA.rgba = px;
+    cfg.output.u.RGBA.stride = (int)(w * (unsigned)n);
+    cfg.output.u.RGBA.size = (size_t)w * h * (size_t)n;
+    if (WebPDecode(buf, len, &cfg) != VP8_STATUS_OK) {
+        WebPFreeDecBuffer(&cfg.output);
+        free(px);
+        return damaged(why, why_len);
+    }
+    WebPFreeDecBuffer(&cfg.output);
+    d->px = px;
+    d->w = (int)w;
+    d->h = (int)h;
+    d->n = n;
+    d->release = free;
+    return POD_OK;
+}
+
+/* out (the shown size: w x h, or h x w for orientations 5..8) = in (w x h
+ * RGB as stored) turned upright by EXIF orientation o. */
+static void
+orient_rect(const uint8_t *in, uint8_t *out, unsigned w, unsigned h, unsigned o)
+{
+    unsigned ow = o >= 5 ? h : w, oh = o >= 5 ? w : h;
+
+    for (unsigned y = 0; y < oh; y++) {
+        for (unsigned x = 0; x < ow; x++) {
+            unsigned sx, sy;
+            switch (o) {
+            case 2:
+                sx = w - 1 - x, sy = y;
+                break;
+            case 3:
+                sx = w - 1 - x, sy = h - 1 - y;
+                break;
+            case 4:
+                sx = x, sy = h - 1 - y;
+                break;
+            case 5:
+                sx = y, sy = x;
+                break;
+            case 6:
+                sx = y, sy = h - 1 - x;
+                break;
+            case 7:
+                sx = w - 1 - y, sy = h - 1 - x;
+                break;
+            case 8:
+                sx = w - 1 - y, sy = x;
+                break;
+            default:
+                sx = x, sy = y;
+            }
+            memcpy(out + ((size_t)y * ow + x) * 3, in + ((size_t)sy * w + sx) * 3, 3);
+        }
+    }
+}
+
+/* Decodes buf into upright RGB fitted in MEDIA_PHOTO_RAW_MAX (rw x rh, as
+ * stored before orientation: the caller passes the stored size). */
+static int
+photo_decode(const uint8_t *buf, size_t len, enum media_image_type type, unsigned rw, unsigned rh,
+             unsigned orientation, uint8_t **rgb_out, char *why, size_t why_len)
+{
+    struct decoded d = {0};
+    uint8_t *scaled = NULL, *rgb = NULL, *turned = NULL;
+    int ret, alpha;
+
+    switch (type) {
+    case MEDIA_IMAGE_JPEG:
+        ret = decode_jpeg(buf, len, rw < rh ? rw : rh, &d, why, why_len);
+        break;
+    case MEDIA_IMAGE_PNG:
+        ret = decode_png(buf, len, &d, why, why_len);
+        break;
+    case MEDIA_IMAGE_GIF:
+        ret = decode_gif(buf, len, &d, why, why_len);
+        break;
+    default:
+        ret = decode_webp_fit(buf, len, rw, rh, &d, why, why_len);
+        break;
+    }
+    if (ret != POD_OK)
+        return ret;
+    if (d.w <= 0 || d.h <= 0 || d.n < 1 || d.n > 4) {
+        ret = damaged(why, why_len);
+        goto out;
+    }
+    ret = check_size(type, (unsigned)d.w, (unsigned)d.h, why, why_len);
+    if (ret != POD_OK)
+        goto out;
+    rgb = malloc((size_t)rw * rh * 3);
+    if (!rgb) {
+        ret = no_memory(why, why_len);
+        goto out;
+    }
+    if ((unsigned)d.w == rw && (unsigned)d.h == rh) {
+        flatten_rgb(d.px, d.n, (size_t)rw * rh, rgb);
+    } else {
+        alpha = d.n == 2 ? 1 : d.n == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
+        scaled = malloc((size_t)rw * rh * (size_t)d.n);
+        if (!scaled ||
+            !stbir_resize_uint8_generic(d.px, d.w, d.h, d.w * d.n, scaled, (int)rw, (int)rh,
+                                        (int)rw * d.n, d.n, alpha, 0, STBIR_EDGE_CLAMP,
+                                        STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL)) {
+            ret = no_memory(why, why_len);
+            goto out;
+        }
+        flatten_rgb(scaled, d.n, (size_t)rw * rh, rgb);
+    }
+    if (orientation != 1) {
+        turned = malloc((size_t)rw * rh * 3);
+        if (!turned) {
+            ret = no_memory(why, why_len);
+            goto out;
+        }
+        orient_rect(rgb, turned, rw, rh, orientation);
+        free(rgb);
+        rgb = turned;
+    }
+    *rgb_out = rgb;
+    rgb = NULL;
+    ret = POD_OK;
+out:
+    decoded_free(&d);
+    free(scaled);
+    free(rgb);
+    return ret;
+}
+
+/* dst (dw x dh RGB) = the region of src (stride sw pixels) at its start,
+ * w x h pixels, scaled. */
+static int
+scale_region(const uint8_t *src, unsigned w, unsigned h, unsigned sw, uint8_t *dst, unsigned dw,
+             unsigned dh)
+{
+    return stbir_resize_uint8_generic(src, (int)w, (int)h, (int)(sw * 3), dst, (int)dw, (int)dh,
+                                      (int)dw * 3, 3, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                                      STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_SRGB, NULL)
+               ? POD_OK
+               : POD_ERR_NOMEM;
+}
+
+static int
+encode_jpeg_wh(const uint8_t *rgb, unsigned w, unsigned h, struct membuf *m)
+{
+    if (!stbi_write_jpg_to_func(membuf_put, m, (int)w, (int)h, 3, rgb, JPEG_QUALITY) || m->failed)
+        return POD_ERR_NOMEM;
+    return POD_OK;
+}
+
+struct photo_paths {
+    char media[PATH_MAX], dir[PATH_MAX], file[MEDIA_PHOTO_SIZES][PATH_MAX];
+};
+
+int
+media_photo_store(const char *data_dir, const uint8_t *buf, size_t len, char hash_out[65],
+                  unsigned *width, unsigned *height, char *why, size_t why_len)
+{
+    uint8_t digest[CRYPTO_SHA256_LEN];
+    char hash[65];
+    struct photo_paths *p = NULL;
+    uint8_t *raw = NULL, *px = NULL;
+    struct membuf jpg = {0};
+    struct jpeg_head jh = {0, 0, 1};
+    struct stat st;
+    enum media_image_type type;
+    unsigned w = 0, h = 0, sw, sh, rw, rh, ow, oh, side;
+    int ret, have = 1;
+
+    if (!data_dir || !buf || !hash_out) {
+        pod_why(why, why_len, "bad arguments");
+        return POD_ERR_INVAL;
+    }
+    hash_out[0] = '\0';
+    if (len > (size_t)CONFIG_POD_PHOTO_MAX_BYTES) {
+        pod_why(why, why_len, "the picture file is too large (at most %u KiB)",
+                (unsigned)CONFIG_POD_PHOTO_MAX_BYTES / 1024u);
+        return POD_ERR_LIMIT;
+    }
+    ret = media_image_probe(buf, len, &type, &w, &h);
+    if (ret != POD_OK) {
+        if (type == MEDIA_IMAGE_UNKNOWN)
+            pod_why(why, why_len, "not a JPEG, PNG, GIF or WebP picture");
+        else
+            damaged(why, why_len);
+        return ret;
+    }
+    ret = check_size(type, w, h, why, why_len);
+    if (ret != POD_OK)
+        return ret;
+    if (type == MEDIA_IMAGE_JPEG)
+        jpeg_head_read(buf, len, &jh);
+    /* The stored size fitted (the box is square, so orientation does not
+     * change the fit), then the shown size. */
+    fit_box(w, h, MEDIA_PHOTO_RAW_MAX, &sw, &sh);
+    rw = jh.orientation >= 5 ? sh : sw;
+    rh = jh.orientation >= 5 ? sw : sh;
+
+    crypto_sha256(buf, len, digest);
+    crypto_hex(digest, sizeof digest, hash);
+    p = malloc(sizeof *p);
+    if (!p)
+        return no_memory(why, why_len);
+    ret = POD_OK;
+    if ((size_t)snprintf(p->media, sizeof p->media, "%s/media", data_dir) >= sizeof p->media ||
+        (size_t)snprintf(p->dir, sizeof p->dir, "%s/media/photos", data_dir) >= sizeof p->dir)
+        ret = POD_ERR_INVAL;
+    for (int i = 0; i < MEDIA_PHOTO_SIZES && ret == POD_OK; i++)
+        ret = media_photo_path(data_dir, hash, media_photo_size_names[i], p->file[i],
+                               sizeof p->file[i]);
+    if (ret != POD_OK) {
+        pod_why(why, why_len, "the data directory path is too long");
+        ret = POD_ERR_INVAL;
+        goto out;
+    }
+    for (int i = 0; i < MEDIA_PHOTO_SIZES; i++)
+        if (stat(p->file[i], &st) != 0 || !S_ISREG(st.st_mode))
+            have = 0;
+    if (have) /* same bytes, same files */
+        goto done;
+
+    pthread_mutex_lock(&decode_lock);
+    ret = photo_decode(buf, len, type, sw, sh, jh.orientation, &raw, why, why_len);
+    pthread_mutex_unlock(&decode_lock);
+    if (ret != POD_OK) {
+        LOG_INFO("media", "photo refused: %s, %zu bytes, %ux%u: %s", media_image_type_name(type),
+                 len, w, h, pod_strerror(ret));
+        goto out;
+    }
+    if ((ret = ensure_dir(p->media, data_dir, why, why_len)) != POD_OK ||
+        (ret = ensure_dir(p->dir, p->media, why, why_len)) != POD_OK)
+        goto out;
+    px = malloc((size_t)MEDIA_PHOTO_FULL_WIDTH * MEDIA_PHOTO_RAW_MAX * 3 + 300 * 300 * 3);
+    if (!px) {
+        ret = no_memory(why, why_len);
+        goto out;
+    }
+    side = rw < rh ? rw : rh;
+    for (int i = 0; i < MEDIA_PHOTO_SIZES; i++) {
+        const uint8_t *img = px;
+        if (i < 3) {
+            ow = oh = photo_square[i];
+            ret = scale_region(raw + ((size_t)((rh - side) / 2) * rw + (rw - side) / 2) * 3, side,
+                               side, rw, px, ow, oh);
+        } else if (i == 3 && rw > MEDIA_PHOTO_FULL_WIDTH) {
+            ow = MEDIA_PHOTO_FULL_WIDTH;
+            oh = (unsigned)(((unsigned long long)rh * ow + rw / 2) / rw);
+            if (oh == 0)
+                oh = 1;
+            ret = scale_region(raw, rw, rh, rw, px, ow, oh);
+        } else {
+            ow = rw, oh = rh;
+            img = raw;
+            ret = POD_OK;
+        }
+        jpg.len = 0;
+        if (ret == POD_OK)
+            ret = encode_jpeg_wh(img, ow, oh, &jpg);
+        if (ret != POD_OK) {
+            ret = no_memory(why, why_len);
+            goto out;
+        }
+        ret = write_file_atomic(p->file[i], jpg.p, jpg.len, why, why_len);
+        if (ret != POD_OK)
+            goto out;
+    }
+    if (fsync_dir(p->dir) != 0) {
+        ret = io_error("sync directory", why, why_len);
+        goto out;
+    }
+    LOG_INFO("media", "photo stored: %s, %zu bytes, %ux%u", media_image_type_name(type), len, w, h);
+done:
+    memcpy(hash_out, hash, sizeof hash);
+    if (width)
+        *width = rw;
+    if (height)
+        *height = rh;
+    ret = POD_OK;
+out:
+    free(raw);
+    free(px);
+    free(jpg.p);
+    free(p);
+    return ret;
+}

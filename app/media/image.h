@@ -76,4 +76,31 @@ int media_image_probe(const uint8_t *buf, size_t len, enum media_image_type *typ
 int media_image_decode_square(const uint8_t *buf, size_t len, unsigned size, uint8_t **rgb_out,
                               char *why, size_t why_len);
 
+/* ---- photos ---- */
+
+/* The photo sizes diaspora* serves, by name: "thumb_small" (50 px square),
+ * "thumb_medium" (100), "thumb_large" (300), "scaled_full" (700 px wide at
+ * most) and "raw" (within 2048 x 2048). Neither of the last two is ever
+ * scaled up. */
+#define MEDIA_PHOTO_SIZES      5
+#define MEDIA_PHOTO_FULL_WIDTH 700u
+#define MEDIA_PHOTO_RAW_MAX    2048u
+extern const char *const media_photo_size_names[MEDIA_PHOTO_SIZES];
+
+/* Makes the photo set of an uploaded image (len <= CONFIG_POD_PHOTO_MAX_BYTES,
+ * the limits of media_image_decode_square otherwise): decodes it, turns a
+ * JPEG upright by its EXIF orientation, flattens transparency onto white
+ * and writes one fresh JPEG per size into DATA/media/photos/ named
+ * <hash>-<size>.jpg (hash: hex SHA-256 of the uploaded bytes, into
+ * hash_out). Every file is re-encoded, so no metadata survives. *width and
+ * *height get the size of the "raw" file. Same errors as
+ * media_avatar_store. */
+int media_photo_store(const char *data_dir, const uint8_t *buf, size_t len, char hash_out[65],
+                      unsigned *width, unsigned *height, char *why, size_t why_len);
+
+/* Writes the path of one photo file into out. POD_ERR_INVAL for a hash
+ * that is not 64 lowercase hex digits or an unknown size name. */
+int media_photo_path(const char *data_dir, const char *hash, const char *size, char *out,
+                     size_t cap);
+
 #endif

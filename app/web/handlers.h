@@ -131,4 +131,16 @@ int page_conversation_create(struct web_req *req);
 int page_message_create(struct web_req *req);
 int page_conversation_leave(struct web_req *req);
 
+/* photos.c: photo uploads, the Photo :backbone JSON, photo files */
+int page_photo_create(struct web_req *req);
+int page_photo_show(struct web_req *req);
+int page_photo_delete(struct web_req *req);
+int page_photo_file(struct web_req *req);
+int page_person_photos(struct web_req *req);
+/* Photo :backbone: {id, guid, created_at, author, sizes{small, medium,
+ * large, raw} (absolute URLs), dimensions{height, width},
+ * status_message{id}}. The caller has checked that the viewer may see it. */
+struct cJSON *web_present_photo(struct web_req *req, struct store_txn *txn,
+                                const struct store_photo *ph);
+
 #endif

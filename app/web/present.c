@@ -193,17 +193,17 @@ poll_object(struct store_txn *txn, const struct store_post *p, uint64_t viewer, 
     return o;
 }
 
+/* The post's photos as Photo :backbone objects (photos.c): whoever sees
+ * the post sees its photos. */
 static cJSON *
-photos_array(struct web_req *req, const struct store_post *p)
+photos_array(struct web_req *req, struct store_txn *txn, const struct store_post *p)
 {
     cJSON *arr = cJSON_CreateArray();
+    struct store_photo ph;
 
-    for (uint32_t i = 0; i < p->photo_count; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double)p->photos[i]);
-        cJSON_AddItemToArray(arr, o);
-    }
-    (void)req;
+    for (uint32_t i = 0; i < p->photo_count; i++)
+        if (store_photo_get(txn, p->photos[i], &ph) == POD_OK)
+            cJSON_AddItemToArray(arr, web_present_photo(req, txn, &ph));
     return arr;
 }
 
@@ -232,7 +232,7 @@ present_post(struct web_req *req, struct store_txn *txn, const struct store_post
     cJSON_AddNullToObject(o, "o_embed_cache");
     cJSON_AddNullToObject(o, "open_graph_cache");
     cJSON_AddItemToObject(o, "mentioned_people", cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "photos", photos_array(req, p));
+    cJSON_AddItemToObject(o, "photos", photos_array(req, txn, p));
     if (p->type == STORE_POST_RESHARE && p->root &&
         store_post_get(txn, p->root, &req->arena, &root) == POD_OK)
         cJSON_AddItemToObject(o, "root", present_post(req, txn, &root, viewer, false));

@@ -89,6 +89,13 @@ static const struct web_route routes[] = {
     {"/conversations/:id/messages", WEB_POST, page_message_create, 0, 0},
     {"/conversations/:id/visibility", WEB_DELETE, page_conversation_leave, 0, 0},
 
+    /* photos */
+    {"/photos", WEB_POST, page_photo_create, CONFIG_POD_PHOTO_MAX_BYTES + 65536, JSON},
+    {"/photos/:id", WEB_GET, page_photo_show, 0, JSON},
+    {"/photos/:id", WEB_DELETE, page_photo_delete, 0, JSON},
+    {"/media/photos/:file", WEB_GET, page_photo_file, 0, 0},
+    {"/people/:guid/photos", WEB_GET, page_person_photos, 0, JSON},
+
     {NULL, 0, NULL, 0, 0},
 };
 

@@ -134,6 +134,9 @@ prepare(struct web_req *req, const struct web_route **route_out)
         body_max = CONFIG_POD_AVATAR_MAX_BYTES + 65536;
     if (route && route->body_max)
         body_max = route->body_max;
+    /* Room for the body and a parsed copy of it (form fields are decoded
+     * into the arena): an upload at the route's limit must fit. */
+    req->arena.limit = REQ_ARENA_LIMIT + 2 * body_max;
     if ((route ? route->flags : flags) & WEB_ROUTE_JSON)
         req->json = true;
     /* Refuse an announced oversized body before reading any of it, whatever

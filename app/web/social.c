@@ -483,6 +483,58 @@ read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, si
     return ids[0] ? POD_OK : POD_ERR_INVAL;
 }
 
+/* "photos" of a new post: diaspy sends one id as a scalar, the web UI a
+ * list; a form may send photos or photos[] fields. Ownership is checked
+ * when the post is stored. */
+static int
+read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size_t cap)
+{
+    const cJSON *ph =
+        req->json_body ? cJSON_GetObjectItemCaseSensitive(req->json_body, "photos") : NULL;
+    const cJSON *it;
+    uint64_t id;
+
+    np->photo_ids = ids;
+    np->photo_count = 0;
+    if (!ph) {
+        for (size_t i = 0; i < req->form.count; i++) {
+            if (strcmp(req->form.fields[i].name, "photos") != 0 &&
+                strcmp(req->form.fields[i].name, "photos[]") != 0)
+                continue;
+            id = parse_id(req->form.fields[i].value);
+            if (!id || np->photo_count == cap)
+                return POD_ERR_INVAL;
+            ids[np->photo_count++] = id;
+        }
+        return POD_OK;
+    }
+    if (cJSON_IsNull(ph))
+        return POD_OK;
+    if (!cJSON_IsArray(ph)) {
+        id = cJSON_IsNumber(ph) && ph->valuedouble >= 1 ? (uint64_t)ph->valuedouble
+             : cJSON_IsString(ph)                       ? parse_id(ph->valuestring)
+                                                        : 0;
+        if (!id)
+            return POD_ERR_INVAL;
+        ids[np->photo_count++] = id;
+        return POD_OK;
+    }
+    cJSON_ArrayForEach(it, ph)
+    {
+        id = cJSON_IsNumber(it) && it->valuedouble >= 1 ? (uint64_t)it->valuedouble
+             : cJSON_IsString(it)                       ? parse_id(it->valuestring)
+                                                        : 0;
+        if (!id || np->photo_count == cap)
+            return POD_ERR_INVAL;
+        for (size_t i = 0; i < np->photo_count; i++)
+            if (ids[i] == id)
+                id = 0;
+        if (id)
+            ids[np->photo_count++] = id;
+    }
+    return POD_OK;
+}
+
 /* Posts are signed with the author's key when they federate: until the
  * background task has made it (seconds after sign-up), posting waits. */
 static bool
@@ -506,7 +558,7 @@ int
 page_status_message_create(struct web_req *req)
 {
     struct social_new_post np = {0};
-    uint64_t aspects[64];
+    uint64_t aspects[64], photos[STORE_POST_MAX_PHOTOS];
     struct store_post post;
     struct store_txn *txn;
     char why[160] = "";
@@ -521,6 +573,8 @@ page_status_message_create(struct web_req *req)
     np.provider = web_json_value(req, "status_message", "provider_display_name");
     if (read_audience(req, &np, aspects, 64) != POD_OK)
         return web_reply_error(req, 422, "Unknown aspects.");
+    if (read_photos(req, &np, photos, STORE_POST_MAX_PHOTOS) != POD_OK)
+        return web_reply_error(req, 422, "Unknown photos, or more than 10.");
     if (web_read_poll_location(req, &np, why, sizeof why) != POD_OK)
         return web_reply_error(req, 422, why);
     if (!key_ready(req))

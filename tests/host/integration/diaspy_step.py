@@ -6,7 +6,11 @@ with its own diaspy Connection: diaspy keeps CSRF headers in a mutable
 default argument (docs/web-api.md §1.2), so one user per process.
 """
 import json
+import os
+import struct
 import sys
+import tempfile
+import zlib
 
 import diaspy.connection
 import diaspy.conversations
@@ -14,6 +18,17 @@ import diaspy.models
 import diaspy.notifications
 import diaspy.search
 import diaspy.streams
+
+
+def small_png(w=800, h=400):
+    """A w x h RGB PNG: a red left half and a blue right half."""
+    row = b"\x00" + (b"\xe0\x20\x20" * (w // 2)) + (b"\x20\x20\xe0" * (w - w // 2))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(row * h)) + chunk(b"IEND", b"")
 
 
 def main():
@@ -107,6 +122,20 @@ def main():
         out = [conv._data["subject"] for conv in diaspy.conversations.Mailbox(c)]
     elif action == "answer":
         out = diaspy.models.Conversation(c, int(args[0])).answer(args[1])
+    elif action == "post_photo":
+        # post_photo TEXT [public|ASPECT_IDS]: uploads a generated PNG from a
+        # temporary file (diaspy's legacy raw upload), then posts with it.
+        aspects = "public" if not args[1:] or args[1] == "public" else [int(x) for x in
+                                                                         args[1].split(",")]
+        fd, path = tempfile.mkstemp(suffix=".png")
+        with os.fdopen(fd, "wb") as f:
+            f.write(small_png())
+        try:
+            p = diaspy.streams.Stream(c, fetch=False).post(text=args[0], photo=path,
+                                                            aspect_ids=aspects)
+        finally:
+            os.unlink(path)
+        out = {"id": p.id, "guid": p.guid, "photos": p.data().get("photos")}
     else:
         raise SystemExit("unknown action " + action)
     print(json.dumps(out, default=str))

@@ -409,6 +409,24 @@ class Accounts(unittest.TestCase):
                     "/media/avatars/" + "g" * 64 + "-large.jpg"):
             self.assertEqual(Browser(self.pod).get(bad)[0], 404, bad)
 
+    def test_large_avatar_upload(self):
+        # About 6 MB of incompressible pixels: above the default 4 MB request
+        # arena, below the 8 MB avatar limit, so it must go through.
+        w = h = 1400
+        rows = b"".join(b"\x00" + os.urandom(w * 3) for _ in range(h))
+
+        def chunk(t, d):
+            return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+        png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+               + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b""))
+        self.assertGreater(len(png), 5 * 1024 * 1024)
+        b = self.setup_admin()
+        token = b.csrf("/profile/edit")
+        status, headers, body = b.post_multipart("/profile", {},
+                                                 {"file": ("big.png", "image/png", png)},
+                                                 token=token, method_override="put")
+        self.assertEqual((status, headers.get("location")), (302, "/profile/edit?done=1"), body[:300])
+
     def test_profile_rejects_bad_input(self):
         b = self.setup_admin()
         token = b.csrf("/profile/edit")

@@ -1,0 +1,431 @@
+/*
+ * test_photo.c - photos of app/media/image.c (media_photo_store,
+ * media_photo_path): the five sizes, no enlarging, the centre crops, EXIF
+ * orientation applied and every byte of metadata gone, the input checks.
+ * The test pictures are made here as in test_image.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include "autoconf.h"
+#include "core/error.h"
+#include "media/image.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+#include <webp/encode.h>
+#include <webp/types.h>
+
+/* ------------------------------------------------------------------ fixture */
+
+struct fixture {
+    char dir[64]; /* the data directory, from mkdtemp */
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    strcpy(f->dir, "/tmp/test_photo.XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    int rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+    free(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------ test pictures */
+
+struct buf {
+    uint8_t *p;
+    size_t len;
+};
+
+static void
+buf_put(void *ctx, void *data, int size)
+{
+    struct buf *b = ctx;
+    uint8_t *p = realloc(b->p, b->len + (size_t)size);
+
+    assert_non_null(p);
+    memcpy(p + b->len, data, (size_t)size);
+    b->p = p;
+    b->len += (size_t)size;
+}
+
+enum { GREEN, RED, BLUE };
+
+/* A w x h picture with n channels (3 or 4): four vertical bands, green,
+ * red, blue, green, so that the centre square of a 2:1 picture is red on
+ * the left and blue on the right, and a wrong crop shows green. A faint
+ * diagonal ripple gives the JPEG encoder real work. With transparent_left,
+ * the left half is fully transparent green. */
+static uint8_t *
+bands(int w, int h, int n, int transparent_left)
+{
+    uint8_t *px = malloc((size_t)w * h * n);
+
+    assert_non_null(px);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = px + ((size_t)y * w + x) * n;
+            int band = x * 4 / w, c = band == 1 ? RED : band == 2 ? BLUE : GREEN;
+            uint8_t ripple = (uint8_t)((x + y) % 8);
+
+            p[0] = c == RED ? 230 + ripple : ripple;
+            p[1] = c == GREEN ? 230 + ripple : ripple;
+            p[2] = c == BLUE ? 230 + ripple : ripple;
+            if (n == 4)
+                p[3] = transparent_left && x < w / 2 ? 0 : 255;
+            if (n == 4 && p[3] == 0)
+                p[0] = 0, p[1] = 255, p[2] = 0;
+        }
+    }
+    return px;
+}
+
+static struct buf
+make_png(int w, int h, int n, int transparent_left)
+{
+    struct buf b = {0};
+    uint8_t *px = bands(w, h, n, transparent_left);
+
+    assert_true(stbi_write_png_to_func(buf_put, &b, w, h, n, px, w * n));
+    free(px);
+    return b;
+}
+
+static struct buf
+make_jpeg(int w, int h)
+{
+    struct buf b = {0};
+    uint8_t *px = bands(w, h, 3, 0);
+
+    assert_true(stbi_write_jpg_to_func(buf_put, &b, w, h, 3, px, 95));
+    free(px);
+    return b;
+}
+
+static struct buf
+make_webp(int w, int h, int alpha)
+{
+    struct buf b = {0};
+    uint8_t *px = bands(w, h, alpha ? 4 : 3, alpha), *out = NULL;
+    size_t n = alpha ? WebPEncodeLosslessRGBA(px, w, h, w * 4, &out)
+                     : WebPEncodeRGB(px, w, h, w * 3, 90, &out);
+
+    assert_true(n > 0);
+    b.p = malloc(n);
+    assert_non_null(b.p);
+    memcpy(b.p, out, n);
+    b.len = n;
+    WebPFree(out);
+    free(px);
+    return b;
+}
+
+static void
+put(struct buf *b, const void *data, size_t n)
+{
+    buf_put(b, (void *)data, (int)n);
+}
+
+/* jpg with an APP1 "Exif" segment right after SOI: a big-endian TIFF whose
+ * IFD0 holds only Orientation, followed by a text that must never reach
+ * an output file. */
+static struct buf
+with_exif(const struct buf *jpg, unsigned orientation)
+{
+    static const char secret[] = "GPSLatitudeSECRET";
+    uint8_t tiff[] = {'M',  'M',  0, 42, 0, 0, 0, 8, /* header, IFD0 at 8 */
+                      0,    1,                       /* one entry */
+                      0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, (uint8_t)orientation,
+                      0,    0,    0, 0,  0, 0}; /* no next IFD */
+    size_t seg = 2 + 6 + sizeof tiff + sizeof secret;
+    uint8_t head[4] = {0xFF, 0xE1, (uint8_t)(seg >> 8), (uint8_t)seg};
+    struct buf b = {0};
+
+    put(&b, jpg->p, 2); /* SOI */
+    put(&b, head, 4);
+    put(&b, "Exif\0\0", 6);
+    put(&b, tiff, sizeof tiff);
+    put(&b, secret, sizeof secret);
+    put(&b, jpg->p + 2, jpg->len - 2);
+    return b;
+}
+
+static int
+is_red(const uint8_t *p)
+{
+    return p[0] > 160 && p[1] < 90 && p[2] < 90;
+}
+
+static int
+is_blue(const uint8_t *p)
+{
+    return p[0] < 90 && p[1] < 90 && p[2] > 160;
+}
+
+static int
+is_white(const uint8_t *p)
+{
+    return p[0] > 235 && p[1] > 235 && p[2] > 235;
+}
+
+static const uint8_t *
+pixel(const uint8_t *rgb, int size, int x, int y)
+{
+    return rgb + ((size_t)y * size + x) * 3;
+}
+
+/* ------------------------------------------------------------------- tests */
+
+/* Decodes one stored size: its pixels (RGB, freed by the caller), width
+ * and height; checks it is a JPEG of mode 0644 without metadata. */
+static uint8_t *
+load_size(const char *dir, const char *hash, const char *size, int *w, int *h)
+{
+    char path[512];
+    struct stat st;
+    size_t len;
+    char *file;
+    uint8_t *rgb;
+    int n;
+
+    assert_int_equal(media_photo_path(dir, hash, size, path, sizeof path), POD_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    file = test_slurp(path, &len);
+    assert_int_equal(media_image_sniff((uint8_t *)file, len), MEDIA_IMAGE_JPEG);
+    assert_null(memmem(file, len, "Exif", 4));
+    assert_null(memmem(file, len, "SECRET", 6));
+    rgb = stbi_load_from_memory((uint8_t *)file, (int)len, w, h, &n, 3);
+    assert_non_null(rgb);
+    free(file);
+    return rgb;
+}
+
+static void
+expect_dims(const char *dir, const char *hash, const char *size, int ew, int eh)
+{
+    int w, h;
+    uint8_t *rgb = load_size(dir, hash, size, &w, &h);
+
+    assert_int_equal(w, ew);
+    assert_int_equal(h, eh);
+    stbi_image_free(rgb);
+}
+
+/* A 1000 x 500 PNG: squares cropped from the centre (red left, blue
+ * right), scaled_full 700 wide, raw as uploaded. */
+static void
+test_sizes_png(void **state)
+{
+    struct fixture *f = *state;
+    struct buf png = make_png(1000, 500, 3, 0);
+    char hash[65], why[128] = "";
+    unsigned w = 0, h = 0;
+    static const int sq[] = {50, 100, 300};
+    static const char *sqn[] = {"thumb_small", "thumb_medium", "thumb_large"};
+
+    assert_int_equal(media_photo_store(f->dir, png.p, png.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    assert_int_equal(strlen(hash), 64);
+    assert_int_equal(w, 1000);
+    assert_int_equal(h, 500);
+    for (int i = 0; i < 3; i++) {
+        int s = sq[i], iw, ih;
+        uint8_t *rgb = load_size(f->dir, hash, sqn[i], &iw, &ih);
+        assert_int_equal(iw, s);
+        assert_int_equal(ih, s);
+        assert_true(is_red(pixel(rgb, s, 1, s / 2)));
+        assert_true(is_blue(pixel(rgb, s, s - 2, s / 2)));
+        stbi_image_free(rgb);
+    }
+    expect_dims(f->dir, hash, "scaled_full", 700, 350);
+    expect_dims(f->dir, hash, "raw", 1000, 500);
+
+    /* The same bytes again: the same files, no work. */
+    assert_int_equal(media_photo_store(f->dir, png.p, png.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    assert_int_equal(w, 1000);
+    free(png.p);
+}
+
+/* Small pictures are never enlarged; large ones fit in 2048 x 2048. */
+static void
+test_no_upscale_and_raw_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct buf small = make_jpeg(200, 100), big = make_jpeg(3000, 1000);
+    char hash[65], why[128] = "";
+    unsigned w, h;
+
+    assert_int_equal(media_photo_store(f->dir, small.p, small.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    expect_dims(f->dir, hash, "scaled_full", 200, 100);
+    expect_dims(f->dir, hash, "raw", 200, 100);
+    expect_dims(f->dir, hash, "thumb_large", 300, 300);
+    assert_int_equal(media_photo_store(f->dir, big.p, big.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    assert_int_equal(w, 2048);
+    assert_int_equal(h, 683);
+    expect_dims(f->dir, hash, "raw", 2048, 683);
+    expect_dims(f->dir, hash, "scaled_full", 700, 233);
+    free(small.p);
+    free(big.p);
+}
+
+/* EXIF orientation 6 turns 400 x 200 into 200 x 400: the bands (green,
+ * red, blue, green from left to right) run top to bottom; the
+ * EXIF block (and its secret) is in no file. */
+static void
+test_exif(void **state)
+{
+    struct fixture *f = *state;
+    struct buf jpg = make_jpeg(400, 200), exif = with_exif(&jpg, 6);
+    char hash[65], why[128] = "";
+    unsigned w, h;
+    int iw, ih;
+    uint8_t *rgb;
+
+    assert_int_equal(media_photo_store(f->dir, exif.p, exif.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    assert_int_equal(w, 200);
+    assert_int_equal(h, 400);
+    rgb = load_size(f->dir, hash, "raw", &iw, &ih);
+    assert_int_equal(iw, 200);
+    assert_int_equal(ih, 400);
+    assert_true(is_red(pixel(rgb, iw, iw / 2, 150)));
+    assert_true(is_blue(pixel(rgb, iw, iw / 2, 250)));
+    assert_false(is_red(pixel(rgb, iw, iw / 2, 5)));
+    stbi_image_free(rgb);
+    for (int i = 0; i < MEDIA_PHOTO_SIZES; i++) /* load_size checks for metadata */
+        stbi_image_free(load_size(f->dir, hash, media_photo_size_names[i], &iw, &ih));
+    free(jpg.p);
+    free(exif.p);
+}
+
+/* Transparency lands on white; WebP decodes whole, not cropped. */
+static void
+test_webp_alpha(void **state)
+{
+    struct fixture *f = *state;
+    struct buf webp = make_webp(400, 200, 1);
+    char hash[65], why[128] = "";
+    unsigned w, h;
+    int iw, ih;
+    uint8_t *rgb;
+
+    assert_int_equal(media_photo_store(f->dir, webp.p, webp.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    rgb = load_size(f->dir, hash, "raw", &iw, &ih);
+    assert_int_equal(iw, 400);
+    assert_int_equal(ih, 200);
+    assert_true(is_white(pixel(rgb, iw, 5, 100)));
+    assert_true(is_blue(pixel(rgb, iw, 250, 100)));
+    stbi_image_free(rgb);
+    free(webp.p);
+}
+
+static void
+test_refused(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t text[] = "<?php echo 'not a picture'; ?>";
+    struct buf png = make_png(40, 40, 3, 0);
+    char hash[65] = "x", why[128] = "";
+    unsigned w, h;
+    struct stat st;
+    char dir[128];
+
+    assert_int_equal(media_photo_store(f->dir, text, sizeof text, hash, &w, &h, why, sizeof why),
+                     POD_ERR_PARSE);
+    assert_string_equal(hash, "");
+    assert_true(strlen(why) > 0);
+    assert_int_equal(media_photo_store(f->dir, png.p, png.len / 2, hash, &w, &h, why, sizeof why),
+                     POD_ERR_PARSE);
+    assert_int_equal(media_photo_store(f->dir, png.p, (size_t)CONFIG_POD_PHOTO_MAX_BYTES + 1, hash,
+                                       &w, &h, why, sizeof why),
+                     POD_ERR_LIMIT);
+    snprintf(dir, sizeof dir, "%s/media/photos", f->dir);
+    if (stat(dir, &st) == 0) { /* nothing was left behind */
+        char path[256];
+        assert_int_equal(media_photo_path(f->dir, hash[0] ? hash : "", "raw", path, sizeof path),
+                         POD_ERR_INVAL);
+    }
+    free(png.p);
+}
+
+static void
+test_path(void **state)
+{
+    char out[256];
+    const char *h = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    (void)state;
+    assert_int_equal(media_photo_path("/d", h, "thumb_small", out, sizeof out), POD_OK);
+    assert_string_equal(out, "/d/media/photos/"
+                             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                             "-thumb_small.jpg");
+    assert_int_equal(media_photo_path("/d", h, "scaled_full", out, sizeof out), POD_OK);
+    assert_int_equal(media_photo_path("/d", h, "raw", out, sizeof out), POD_OK);
+    assert_int_equal(media_photo_path("/d", h, "large", out, sizeof out), POD_ERR_INVAL);
+    assert_int_equal(media_photo_path("/d", h, "../raw", out, sizeof out), POD_ERR_INVAL);
+    assert_int_equal(media_photo_path("/d", "../../etc/passwd", "raw", out, sizeof out),
+                     POD_ERR_INVAL);
+    assert_int_equal(
+        media_photo_path("/d", "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                         "raw", out, sizeof out),
+        POD_ERR_INVAL);
+    assert_int_equal(media_photo_path("/d", h, "raw", out, 10), POD_ERR_LIMIT);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sizes_png, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_upscale_and_raw_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exif, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_webp_alpha, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+        cmocka_unit_test(test_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
