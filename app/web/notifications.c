@@ -17,6 +17,7 @@
 #include "store/contacts.h"
 #include "store/conversations.h"
 #include "store/notifications.h"
+#include "store/posts.h"
 #include "store/people.h"
 #include "web/handlers.h"
 #include "web/html.h"
@@ -154,10 +155,15 @@ notif_into(const struct store_notification *n, void *ctx)
 {
     struct notif_list *nl = ctx;
     const char *type = wrapper_name(n->type);
-    const char *note = note_html(nl->req, nl->txn, n);
+    const char *note;
     cJSON *o, *inner;
     bool post = n->type != STORE_NOTIF_STARTED_SHARING;
+    struct store_post target;
 
+    /* A post deleted since: nothing left to point at. */
+    if (post && store_post_get(nl->txn, n->target, &nl->req->arena, &target) != POD_OK)
+        return 0;
+    note = note_html(nl->req, nl->txn, n);
     if (nl->page) {
         html_printf(nl->page, "<li class=\"notification%s\" data-id=\"%llu\">",
                     n->unread ? " unread" : "", (unsigned long long)n->id);

@@ -157,6 +157,9 @@ collect_like(const struct store_like *l, void *ctx)
 {
     struct likes_ctx *lc = ctx;
 
+    /* Likes of people the viewer ignores are left out, as their comments. */
+    if (lc->viewer && l->author != lc->viewer && store_block_exists(lc->txn, lc->viewer, l->author))
+        return 0;
     if (lc->all)
         cJSON_AddItemToArray(lc->all, present_like(lc->req, lc->txn, l));
     if (lc->own && l->author == lc->viewer)

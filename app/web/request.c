@@ -128,6 +128,8 @@ web_req_load_json(struct web_req *req, size_t max)
     rc = web_req_read_body(req, max);
     if (rc != POD_OK)
         return rc;
+    if (req->body_len == 0) /* an empty body says nothing: no document */
+        return POD_OK;
     if (!json_depth_ok(req->body, req->body_len))
         return POD_ERR_PARSE;
     req->json_body = cJSON_ParseWithLength(req->body, req->body_len);
