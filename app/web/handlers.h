@@ -45,6 +45,9 @@ int page_membership_delete(struct web_req *req);
 int page_contacts(struct web_req *req);
 int page_people_search(struct web_req *req);
 int page_block_create(struct web_req *req);
+int page_comment_like_create(struct web_req *req);
+int page_comment_like_delete(struct web_req *req);
+int page_participation(struct web_req *req);
 /* /people/GUID.json (PersonPresenter). */
 int web_person_json(struct web_req *req, const char *guid);
 

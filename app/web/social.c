@@ -1187,3 +1187,83 @@ page_block_create(struct web_req *req)
         return reply_action_error(req, rc, NULL);
     return web_reply(req, 204, "application/json", "", 0, NULL);
 }
+
+/* ------------------------------------------------------------ comment likes, participation */
+
+int
+page_comment_like_create(struct web_req *req)
+{
+    struct store_like l;
+    struct store_txn *txn;
+    cJSON *json;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    /* social_like checks that the comment's post is visible to the viewer. */
+    rc = finish(txn,
+                social_like(txn, viewer_of(req), STORE_LIKE_COMMENT, parse_id(req->params[0]), &l));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    txn = begin(req, false);
+    if (!txn)
+        return req->status;
+    json = present_like(req, txn, &l);
+    store_txn_abort(txn);
+    return web_reply_json(req, 201, json);
+}
+
+int
+page_comment_like_delete(struct web_req *req)
+{
+    struct store_like l;
+    struct store_txn *txn;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    rc = store_like_get(txn, parse_id(req->params[1]), &l);
+    if (rc == POD_OK &&
+        (l.target_type != STORE_LIKE_COMMENT || l.target != parse_id(req->params[0])))
+        rc = POD_ERR_NOTFOUND;
+    if (rc == POD_OK)
+        rc = social_like_delete(txn, viewer_of(req), l.id);
+    rc = finish(txn, rc);
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    return web_reply(req, 204, "application/json", "", 0, NULL);
+}
+
+/* Follow (POST) or stop following (DELETE) a post's updates. */
+int
+page_participation(struct web_req *req)
+{
+    bool on = req->method != WEB_DELETE;
+    struct store_post p;
+    struct store_txn *txn;
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    txn = begin(req, true);
+    if (!txn)
+        return req->status;
+    if (post_for_action(req, txn, &p) != POD_OK) {
+        store_txn_abort(txn);
+        return req->status;
+    }
+    if (!on && !store_participation_get(txn, viewer_of(req), p.id)) {
+        store_txn_abort(txn);
+        return web_reply_json_error(req, 422, "You do not follow this post.");
+    }
+    rc = finish(txn, store_participation_set(txn, viewer_of(req), p.id, on));
+    if (rc != POD_OK)
+        return reply_action_error(req, rc, NULL);
+    return web_reply(req, on ? 201 : 200, "application/json", "{}", 2, NULL);
+}

@@ -62,6 +62,25 @@ class Blocks(unittest.TestCase):
         status, _ = api(bob, "POST", "/posts/%d/comments" % other["id"], {"text": "hi"})
         self.assertEqual(status, 403)
 
+        # Likes on comments, and following a post's updates.
+        status, comment = api(alice, "POST", "/posts/%d/comments" % other["id"], {"text": "mine"})
+        self.assertEqual(status, 201)
+        status, like = api(alice, "POST", "/comments/%d/likes" % comment["id"])
+        self.assertEqual(status, 201)
+        self.assertEqual(api(alice, "POST", "/comments/%d/likes" % comment["id"])[0], 422)
+        status, seen = api(alice, "GET", "/posts/%d/comments.json" % other["id"])
+        self.assertEqual(seen[0]["interactions"]["likes_count"], 1)
+        self.assertEqual(api(bob, "POST", "/comments/%d/likes" % comment["id"])[0], 403)
+        self.assertEqual(api(bob, "DELETE", "/comments/%d/likes/%d" % (comment["id"], like["id"]))[0],
+                         403)
+        self.assertEqual(api(alice, "DELETE",
+                             "/comments/%d/likes/%d" % (comment["id"], like["id"]))[0], 204)
+        self.assertEqual(api(alice, "DELETE", "/posts/%d/participation" % other["id"])[0], 200)
+        self.assertEqual(api(alice, "DELETE", "/posts/%d/participation" % other["id"])[0], 422)
+        self.assertEqual(api(alice, "POST", "/posts/%d/participation" % other["id"])[0], 201)
+        status, seen = api(alice, "GET", "/posts/%d.json" % other["id"])
+        self.assertTrue(seen["participation"])
+
         # Deleting the post takes its notification out of the list.
         self.assertEqual(api(alice, "DELETE", "/posts/%d" % post["id"])[0], 204)
         status, notes = api(alice, "GET", "/notifications.json")
