@@ -71,7 +71,8 @@ typedef int (*person_stream_fn)(struct store_txn *txn, uint64_t person, int64_t 
  * page is read before fn runs, so fn may delete the entries it is given. */
 static int
 stream_walk(struct store_txn *txn, person_stream_fn stream, uint64_t person,
-            int (*fn)(struct store_txn *txn, uint64_t person, uint64_t post), size_t *count)
+            int (*fn)(struct store_txn *txn, uint64_t person, uint64_t post, void *ctx), void *ctx,
+            size_t *count)
 {
     struct ids page = {0};
     int64_t max_time = INT64_MAX;
@@ -84,7 +85,7 @@ stream_walk(struct store_txn *txn, person_stream_fn stream, uint64_t person,
         if (rc != POD_OK || page.n == 0)
             break;
         for (size_t i = 0; rc == POD_OK && i < page.n; i++)
-            rc = fn(txn, person, page.id[i]);
+            rc = fn(txn, person, page.id[i], ctx);
         if (rc != POD_OK)
             break;
         if (count)
@@ -98,9 +99,65 @@ stream_walk(struct store_txn *txn, person_stream_fn stream, uint64_t person,
 
 /* ---- the user's own posts ---- */
 
+/* The distinct hashes of the photos deleted. */
+struct hashes {
+    char (*hash)[65];
+    size_t n, cap;
+};
+
 static int
-own_post_delete(struct store_txn *txn, uint64_t person, uint64_t post)
+hashes_add(struct hashes *h, const char *hash)
 {
+    if (!hash[0])
+        return POD_OK;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->hash[i], hash) == 0)
+            return POD_OK;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        void *p = realloc(h->hash, cap * sizeof(*h->hash));
+        if (!p)
+            return POD_ERR_NOMEM;
+        h->hash = p;
+        h->cap = cap;
+    }
+    snprintf(h->hash[h->n++], sizeof(*h->hash), "%s", hash);
+    return POD_OK;
+}
+
+static int
+count_photo(const struct store_photo *ph, void *ctx)
+{
+    (void)ph;
+    (*(size_t *)ctx)++;
+    return 1; /* one is enough */
+}
+
+/* Lists in files the hashes of h that no photo shows any more. */
+static int
+photo_files(struct store_txn *txn, const struct hashes *h, struct social_deleted_files *files)
+{
+    int rc = POD_OK;
+
+    for (size_t i = 0; rc == POD_OK && i < h->n; i++) {
+        size_t left = 0;
+        rc = store_photos_by_hash(txn, h->hash[i], count_photo, &left);
+        if (rc > 0)
+            rc = POD_OK;
+        if (rc != POD_OK || left > 0)
+            continue;
+        if (files->photo_count == SOCIAL_DELETED_PHOTOS_MAX)
+            files->photos_truncated = true;
+        else
+            memcpy(files->photos[files->photo_count++], h->hash[i], sizeof(*files->photos));
+    }
+    return rc;
+}
+
+static int
+own_post_delete(struct store_txn *txn, uint64_t person, uint64_t post, void *ctx)
+{
+    struct hashes *deleted = ctx;
     unsigned char buf[512];
     struct store_photo ph;
     struct store_post p;
@@ -115,8 +172,13 @@ own_post_delete(struct store_txn *txn, uint64_t person, uint64_t post)
     /* The post only unlinks its photos; the records are the user's too. */
     for (uint32_t i = 0; rc == POD_OK && i < p.photo_count; i++) {
         rc = store_photo_get(txn, p.photos[i], &ph);
-        if (rc == POD_OK && ph.author == p.author)
+        if (rc == POD_OK && ph.author == p.author) {
             rc = store_photo_delete(txn, ph.id);
+            if (rc == POD_OK && ph.hash[0])
+                rc = store_photo_hash_link(txn, ph.hash, ph.id, false);
+            if (rc == POD_OK)
+                rc = hashes_add(deleted, ph.hash);
+        }
         if (rc == POD_ERR_NOTFOUND)
             rc = POD_OK;
     }
@@ -146,7 +208,7 @@ comment_collect(const struct store_comment *c, void *ctx)
 /* Removes person's comments on post, their likes on its comments and on
  * the post itself, and their participation in it. */
 static int
-interactions_delete(struct store_txn *txn, uint64_t person, uint64_t post)
+interactions_delete(struct store_txn *txn, uint64_t person, uint64_t post, void *ctx)
 {
     unsigned char buf[1024];
     struct comment_scan s = {.person = person};
@@ -154,6 +216,7 @@ interactions_delete(struct store_txn *txn, uint64_t person, uint64_t post)
     struct pod_arena a;
     int rc;
 
+    (void)ctx;
     pod_arena_init(&a, buf, sizeof(buf), 0);
     rc = store_comments_each(txn, post, &a, comment_collect, &s);
     pod_arena_free(&a);
@@ -374,6 +437,7 @@ social_account_delete(struct store_txn *txn, const char *username,
                       struct social_deleted_files *files)
 {
     struct users others = {.skip = username};
+    struct hashes deleted = {0};
     struct store_profile *profile = NULL;
     struct store_person me, other;
     struct store_user u;
@@ -406,11 +470,11 @@ social_account_delete(struct store_txn *txn, const char *username,
     if (rc == POD_ERR_NOTFOUND)
         rc = POD_OK;
     if (rc == POD_OK && has_person)
-        rc = stream_walk(txn, store_stream_author, me.id, own_post_delete, NULL);
+        rc = stream_walk(txn, store_stream_author, me.id, own_post_delete, &deleted, NULL);
     if (rc == POD_OK && has_person)
-        rc = stream_walk(txn, store_stream_commented, me.id, interactions_delete, NULL);
+        rc = stream_walk(txn, store_stream_commented, me.id, interactions_delete, NULL, NULL);
     if (rc == POD_OK && has_person)
-        rc = stream_walk(txn, store_stream_liked, me.id, interactions_delete, NULL);
+        rc = stream_walk(txn, store_stream_liked, me.id, interactions_delete, NULL, NULL);
     if (rc == POD_OK && has_person)
         rc = own_graph_delete(txn, me.id);
     for (size_t i = 0; rc == POD_OK && has_person && i < others.n; i++) {
@@ -430,7 +494,12 @@ social_account_delete(struct store_txn *txn, const char *username,
         rc = store_user_delete(txn, username);
     if (rc == POD_OK && files && avatar[0] && !avatar_in_use(txn, &others, avatar))
         memcpy(files->avatar, avatar, sizeof(files->avatar));
+    if (rc == POD_OK && files)
+        rc = photo_files(txn, &deleted, files);
 out:
+    if (rc != POD_OK && files)
+        memset(files, 0, sizeof(*files));
+    free(deleted.hash);
     free(profile);
     free(others.name);
     return rc;
@@ -451,5 +520,15 @@ social_deleted_files_unlink(const char *data_dir, const struct social_deleted_fi
         if (unlink(path) != 0 && errno != ENOENT)
             rc = POD_ERR_IO;
     }
+    for (size_t i = 0; i < files->photo_count && i < SOCIAL_DELETED_PHOTOS_MAX; i++)
+        for (int k = 0; k < MEDIA_PHOTO_SIZES; k++) {
+            if (media_photo_path(data_dir, files->photos[i], media_photo_size_names[k], path,
+                                 sizeof(path)) != POD_OK) {
+                rc = POD_ERR_INVAL;
+                break;
+            }
+            if (unlink(path) != 0 && errno != ENOENT && rc == POD_OK)
+                rc = POD_ERR_IO;
+        }
     return rc;
 }

@@ -8,10 +8,18 @@
 
 #include "store/store.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SOCIAL_DELETED_PHOTOS_MAX 1024 /* photo hashes listed; the rest stay on disk */
+
 /* Files to remove once the transaction has committed: content hashes no
- * other profile refers to any more. */
+ * other profile or photo refers to any more. */
 struct social_deleted_files {
     char avatar[65]; /* hex hash of the avatar set, "" = nothing to remove */
+    size_t photo_count;
+    char photos[SOCIAL_DELETED_PHOTOS_MAX][65]; /* hashes of photo sets to remove */
+    bool photos_truncated; /* more than SOCIAL_DELETED_PHOTOS_MAX: files left */
 };
 
 /* Deletes username and everything stored for them, in txn (a write
@@ -25,8 +33,11 @@ struct social_deleted_files {
  * (store_user_delete: keys, profile, sessions).
  *
  * files (may be NULL) gets the hashes whose files the caller removes
- * after the commit (social_deleted_files_unlink); nothing is unlinked
- * here, so an aborted transaction leaves every file in place.
+ * after the commit (social_deleted_files_unlink): the avatar set if no
+ * other profile uses it, and the photo sets of the deleted photos that no
+ * remaining photo shows (photos_by_hash, whose entries for the deleted
+ * photos go too). Nothing is unlinked here, so an aborted transaction
+ * leaves every file in place. The struct is about 67 KB.
  *
  * Not reachable through the store's public API yet, so left behind:
  * photos still pending (uploaded, never posted), the user's poll votes on
@@ -38,7 +49,8 @@ struct social_deleted_files {
 int social_account_delete(struct store_txn *txn, const char *username,
                           struct social_deleted_files *files);
 
-/* Removes the files listed in files from data_dir (missing files are
+/* Removes the files listed in files from data_dir: every avatar size and
+ * every photo size (media_photo_path) of each hash (missing files are
  * fine). Call after the commit. Returns POD_OK or POD_ERR_IO (after trying
  * every file). */
 int social_deleted_files_unlink(const char *data_dir, const struct social_deleted_files *files);

@@ -632,7 +632,7 @@ int
 page_user_delete(struct web_req *req)
 {
     const char *cur = web_form_value(req, "user[current_password]");
-    struct social_deleted_files files;
+    struct social_deleted_files *files; /* ~67 KB: not on a worker's stack */
     struct store_txn *txn = NULL;
     char name[STORE_USERNAME_MAX + 1];
     int rc;
@@ -642,9 +642,12 @@ page_user_delete(struct web_req *req)
     if (!cur || password_verify_serialised(req->session->user.password_hash, cur) != POD_OK)
         return settings_page(req, 422, NULL, "The password is wrong; nothing was deleted.");
     snprintf(name, sizeof name, "%s", req->session->user.username);
+    files = pod_arena_alloc(&req->arena, sizeof *files);
+    if (!files)
+        return web_reply_error(req, 500, "Out of memory");
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK)
-        rc = social_account_delete(txn, name, &files);
+        rc = social_account_delete(txn, name, files);
     if (rc == POD_OK) {
         rc = store_txn_commit(txn);
         txn = NULL;
@@ -653,7 +656,7 @@ page_user_delete(struct web_req *req)
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The account could not be deleted.");
     /* Files go only once the rows that named them are gone for good. */
-    if (social_deleted_files_unlink(store_dir(req->server->store), &files) != POD_OK)
+    if (social_deleted_files_unlink(store_dir(req->server->store), files) != POD_OK)
         LOG_WARN("web", "some media files of %s could not be removed", name);
     LOG_INFO("web", "account %s deleted by its owner", name);
     req->session = NULL;

@@ -11,27 +11,49 @@
  * and capped at EXPORT_MAX bytes of text, counted while it is built so an
  * account too large to export stops early: 507 with a message. Comment
  * likes are not part of it yet.
+ *
+ * GET /user/export?format=tar answers the same document as export.json in
+ * a ustar archive (tar.c) with the files: avatar/<size>.jpg for the avatar
+ * set and photos/<photo guid>-<size>.jpg for every size of each photo the
+ * user attached to their posts (pending photos, never posted, are not
+ * reachable yet). The archive is built in the request arena, sized up
+ * front, under the same EXPORT_MAX: 507 beyond it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "media/image.h"
 #include "store/accounts.h"
 #include "store/contacts.h"
 #include "store/people.h"
 #include "store/posts.h"
+#include "store/store.h"
 #include "web/handlers.h"
 #include "web/present.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
+#include "web/tar.h"
 
 #define EXPORT_MAX  (32u * 1024u * 1024u) /* bytes of JSON text */
 #define EXPORT_PAGE 64
+
+/* A photo of the user's, for the archive. */
+struct export_photo {
+    char guid[STORE_GUID_MAX + 1];
+    char hash[65];
+};
 
 struct export
 {
@@ -45,7 +67,31 @@ struct export
     struct pod_arena scratch; /* post and comment texts, emptied per post */
     struct store_poll *poll;  /* one, in the request arena: it is large */
     char did[STORE_DID_MAX + 1];
+    char avatar[65];             /* the profile's avatar hash, "" = none */
+    bool want_photos;            /* collect the photos below (archive) */
+    struct export_photo *photos; /* malloc'd */
+    size_t nphotos, photos_cap;
 };
+
+static void
+photo_keep(struct export *x, const struct store_photo *ph)
+{
+    if (!x->want_photos || ph->author != x->me || !ph->hash[0])
+        return;
+    if (x->nphotos == x->photos_cap) {
+        size_t cap = x->photos_cap ? x->photos_cap * 2 : 16;
+        void *p = realloc(x->photos, cap * sizeof(*x->photos));
+        if (!p) {
+            x->rc = POD_ERR_NOMEM;
+            return;
+        }
+        x->photos = p;
+        x->photos_cap = cap;
+    }
+    snprintf(x->photos[x->nphotos].guid, sizeof(x->photos->guid), "%s", ph->guid);
+    snprintf(x->photos[x->nphotos].hash, sizeof(x->photos->hash), "%s", ph->hash);
+    x->nphotos++;
+}
 
 /* Empties the scratch arena (cJSON keeps its own copies). */
 static struct pod_arena *
@@ -140,6 +186,7 @@ add_user(struct export *x, cJSON *root, const struct store_user *u, bool with_pr
     add_str(x, o, "created_at", present_time(x->req, u->created_at));
     if (store_profile_get(x->txn, u->username, pr) != POD_OK)
         memset(pr, 0, sizeof(*pr));
+    snprintf(x->avatar, sizeof(x->avatar), "%s", pr->avatar);
     p = cJSON_AddObjectToObject(o, "profile");
     if (!p) {
         x->rc = POD_ERR_NOMEM;
@@ -334,8 +381,10 @@ post_one(struct export *x, uint64_t id)
         add_recipients(x, o, &p, x->aux);
     arr = cJSON_AddArrayToObject(o, "photos");
     for (uint32_t i = 0; arr && i < p.photo_count; i++)
-        if (store_photo_get(x->txn, p.photos[i], &ph) == POD_OK)
+        if (store_photo_get(x->txn, p.photos[i], &ph) == POD_OK) {
             push_str(x, arr, ph.guid);
+            photo_keep(x, &ph);
+        }
     if (store_poll_get(x->txn, p.id, poll) == POD_OK) {
         cJSON *po = cJSON_AddObjectToObject(o, "poll");
         cJSON *answers = po ? cJSON_AddArrayToObject(po, "answers") : NULL;
@@ -460,11 +509,132 @@ build(struct export *x, cJSON *root, const struct store_user *u, bool with_priva
     return rc != POD_OK ? rc : x->rc;
 }
 
+/* ---- the archive ---- */
+
+typedef int (*file_fn)(const char *name, const char *path, void *ctx);
+
+/* Calls fn with the name in the archive and the path on disk of every
+ * avatar and photo file of x (files may be missing; fn decides). */
 static int
-export_reply(struct web_req *req, bool with_private_key)
+each_file(struct web_req *req, const struct export *x, file_fn fn, void *ctx)
+{
+    static const char *const avatar_sizes[] = {"large", "medium", "small"};
+    const char *dir = store_dir(req->server->store);
+    char path[4096], name[TAR_NAME_MAX + 2];
+    int rc = POD_OK;
+
+    for (size_t i = 0; rc == POD_OK && x->avatar[0] && i < 3; i++)
+        if (media_avatar_path(dir, x->avatar, avatar_sizes[i], path, sizeof(path)) == POD_OK) {
+            snprintf(name, sizeof(name), "avatar/%s.jpg", avatar_sizes[i]);
+            rc = fn(name, path, ctx);
+        }
+    for (size_t i = 0; rc == POD_OK && i < x->nphotos; i++)
+        for (int k = 0; rc == POD_OK && k < MEDIA_PHOTO_SIZES; k++) {
+            const char *size = media_photo_size_names[k];
+            int n = snprintf(name, sizeof(name), "photos/%s-%s.jpg", x->photos[i].guid, size);
+            if (n < 0 || (size_t)n > TAR_NAME_MAX) {
+                LOG_WARN("web", "export: photo %s left out, name too long", x->photos[i].guid);
+                continue;
+            }
+            if (media_photo_path(dir, x->photos[i].hash, size, path, sizeof(path)) == POD_OK)
+                rc = fn(name, path, ctx);
+        }
+    return rc;
+}
+
+/* Pass one: the space every file present takes in the archive. */
+static int
+file_size(const char *name, const char *path, void *ctx)
+{
+    size_t *total = ctx, e;
+    struct stat st;
+
+    (void)name;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return POD_OK; /* missing: left out */
+    e = tar_entry_size((size_t)st.st_size);
+    *total = e > SIZE_MAX - *total ? SIZE_MAX : *total + e;
+    return POD_OK;
+}
+
+/* Pass two: the file into the archive. */
+static int
+file_add(const char *name, const char *path, void *ctx)
+{
+    struct tar *t = ctx;
+    struct stat st;
+    unsigned char *p;
+    size_t got = 0;
+    int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return POD_OK; /* gone since pass one: left out */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return POD_OK;
+    }
+    p = tar_add_reserve(t, name, (size_t)st.st_size, (int64_t)st.st_mtime, &rc);
+    while (p && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = POD_ERR_IO;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    return rc;
+}
+
+/* Answers the archive of text (export.json) and x's files. */
+static int
+tar_reply(struct web_req *req, const struct export *x, const char *text)
+{
+    const char *username = req->session->user.username;
+    size_t len = strlen(text), total = tar_entry_size(len) + TAR_END_SIZE;
+    struct tar t;
+    void *buf;
+    char *hdr;
+    int rc;
+
+    each_file(req, x, file_size, &total);
+    if (total > EXPORT_MAX) {
+        LOG_INFO("web", "archive export of %s over %u bytes", username, EXPORT_MAX);
+        return web_reply_error(req, 507, "This account holds too much to export in one file.");
+    }
+    /* The request arena's cap is for ordinary pages; this one is bounded
+     * by EXPORT_MAX above. */
+    if (req->arena.limit && req->arena.limit - req->arena.total < total + 64)
+        req->arena.limit = req->arena.total + total + 64;
+    buf = pod_arena_alloc(&req->arena, total);
+    if (!buf)
+        return web_reply_error(req, 500, "The export could not be made.");
+    tar_init(&t, buf, total);
+    rc = tar_add(&t, "export.json", text, len, (int64_t)time(NULL));
+    if (rc == POD_OK)
+        rc = each_file(req, x, file_add, &t);
+    if (rc == POD_OK)
+        rc = tar_finish(&t);
+    hdr = pod_arena_printf(&req->arena,
+                           "Content-Disposition: attachment; "
+                           "filename=\"plugpod-export-%s.tar\"\r\n"
+                           "Cache-Control: no-store\r\n",
+                           username);
+    if (rc != POD_OK || !hdr) {
+        LOG_WARN("web", "archive export of %s failed: %d", username, rc);
+        return web_reply_error(req, 500, "The export could not be made.");
+    }
+    LOG_INFO("web", "%s exported their data with %zu photos", username, x->nphotos);
+    return web_reply(req, 200, "application/x-tar", t.buf, t.len, hdr);
+}
+
+static int
+export_reply(struct web_req *req, bool with_private_key, bool as_tar)
 {
     const struct store_user *u = &req->session->user;
-    struct export x = {.req = req};
+    struct export x = {.req = req, .want_photos = as_tar};
     struct store_person me;
     char *pem = NULL, *text, *hdr;
     cJSON *root = NULL;
@@ -499,13 +669,23 @@ export_reply(struct web_req *req, bool with_private_key)
     store_txn_abort(x.txn);
     if (rc == POD_ERR_LIMIT) {
         cJSON_Delete(root);
+        free(x.photos);
         LOG_INFO("web", "export of %s over %u bytes", u->username, EXPORT_MAX);
         return web_reply_error(req, 507, "This account holds too much to export in one file.");
     }
     text = rc == POD_OK ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
-    if (!text)
+    if (!text) {
+        free(x.photos);
         return web_reply_error(req, 500, "The export could not be made.");
+    }
+    if (as_tar) {
+        status = tar_reply(req, &x, text);
+        cJSON_free(text);
+        free(x.photos);
+        return status;
+    }
+    free(x.photos);
     hdr = pod_arena_printf(&req->arena,
                            "Content-Disposition: attachment; "
                            "filename=\"plugpod-export-%s.json\"\r\n"
@@ -525,9 +705,15 @@ export_reply(struct web_req *req, bool with_private_key)
 int
 page_user_export(struct web_req *req)
 {
+    const char *fmt = web_query_value(req, "format");
+
     if (!req->session)
         return web_reply_redirect(req, 302, "/users/sign_in");
-    return export_reply(req, false);
+    if (fmt && strcmp(fmt, "tar") == 0)
+        return export_reply(req, false, true);
+    if (fmt && strcmp(fmt, "json") != 0)
+        return web_reply_error(req, 400, "Unknown export format.");
+    return export_reply(req, false, false);
 }
 
 int
@@ -539,5 +725,5 @@ page_user_export_post(struct web_req *req)
         return web_reply_redirect(req, 302, "/users/sign_in");
     if (!cur || web_password_check(req->session->user.password_hash, cur) != POD_OK)
         return web_reply_error(req, 422, "The password is wrong; the key was not exported.");
-    return export_reply(req, true);
+    return export_reply(req, true, false);
 }

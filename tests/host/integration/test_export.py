@@ -2,18 +2,35 @@
 deletion taking the user's posts with it, against a real --dev pod.
 """
 import argparse
+import io
 import json
 import os
+import struct
 import sys
+import tarfile
 import time
 import unittest
+import urllib.parse
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
 USERS = ("alice", "bob")
+PHOTO_SIZES = ("thumb_small", "thumb_medium", "thumb_large", "scaled_full", "raw")
 PASSWORD = "correct horse battery"
+
+
+def small_png(w=120, h=80):
+    """A w x h RGB PNG, one colour."""
+    row = b"\x00" + b"\x30\x90\xe0" * w
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(row * h)) + chunk(b"IEND", b"")
 
 
 class Export(unittest.TestCase):
@@ -80,6 +97,54 @@ class Export(unittest.TestCase):
         self.assertIn("exported words #exporting", [p["text"] for p in doc["posts"]])
         for k in ("aspects", "contacts", "comments", "likes", "followed_tags", "blocks"):
             self.assertIsInstance(doc[k], list)
+
+    def test_1b_archive(self):
+        self.assertEqual(Browser(self.pod).get("/user/export?format=tar")[0], 302)
+        b = self.browser("alice")
+        token = b.csrf("/stream")
+        status, _, body = b.post_multipart("/photos", {"photo[pending]": "true"},
+                                           {"file": ("p.png", "image/png", small_png())},
+                                           token=token)
+        self.assertEqual(status, 200, body)
+        photo = json.loads(body)["data"]["photo"]
+        status, _, body = b.request(
+            "POST", "/status_messages",
+            json.dumps({"aspect_ids": "public", "status_message": {"text": "with a picture"},
+                        "photos": [photo["id"]]}).encode(),
+            {"Content-Type": "application/json", "Accept": "application/json",
+             "X-CSRF-Token": token})
+        self.assertEqual(status, 201, body)
+        post_guid = json.loads(body)["guid"]
+
+        status, headers, body = b.get("/user/export?format=tar")
+        self.assertEqual(status, 200, body[:200])
+        self.assertEqual(headers["content-type"], "application/x-tar")
+        self.assertIn('attachment; filename="plugpod-export-alice.tar"',
+                      headers["content-disposition"])
+        self.assertEqual(len(body) % 512, 0)
+        self.assertEqual(body[257:265], b"ustar\x0000")
+        self.assertEqual(body[-1024:], bytes(1024))
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:") as tar:
+            names = tar.getnames()
+            self.assertEqual(names[0], "export.json")
+            doc = json.loads(tar.extractfile("export.json").read())
+            self.assertEqual(doc["user"]["username"], "alice")
+            self.assertNotIn("private_key", doc["user"])
+            post = [p for p in doc["posts"] if p["guid"] == post_guid][0]
+            self.assertEqual(post["photos"], [photo["guid"]])
+            for size in PHOTO_SIZES:
+                name = "photos/%s-%s.jpg" % (photo["guid"], size)
+                self.assertIn(name, names)
+                self.assertTrue(tar.getmember(name).isfile())
+                self.assertEqual(tar.getmember(name).mode, 0o644)
+                data = tar.extractfile(name).read()
+                self.assertEqual(data[:3], b"\xff\xd8\xff", name)
+            raw = tar.extractfile("photos/%s-raw.jpg" % photo["guid"]).read()
+        # The same bytes the pod serves for the photo.
+        self.assertEqual(b.get(urllib.parse.urlsplit(photo["sizes"]["raw"]).path)[2], raw)
+        # The JSON default is unchanged.
+        self.assertTrue(b.get("/user/export?format=json")[1]["content-type"]
+                        .startswith("application/json"))
 
     def test_2_private_key(self):
         b = self.browser("alice")

@@ -34,6 +34,8 @@
 
 #define HOST   "pod.example"
 #define AVATAR "abababababababababababababababababababababababababababababababab"
+#define PHOTO1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define PHOTO2 "2222222222222222222222222222222222222222222222222222222222222222"
 
 struct fixture {
     char root[64];
@@ -496,6 +498,105 @@ test_avatar_files(void **state)
     assert_int_equal(social_deleted_files_unlink(f->dir, &files), POD_OK);
 }
 
+/* A photo of post (by author) with the files of hash, linked by hash. */
+static void
+photo(struct store_txn *txn, const char *guid, uint64_t author, uint64_t post_id, const char *hash)
+{
+    struct store_photo ph;
+
+    memset(&ph, 0, sizeof(ph));
+    snprintf(ph.guid, sizeof(ph.guid), "%s", guid);
+    ph.author = author;
+    ph.post = post_id;
+    snprintf(ph.hash, sizeof(ph.hash), "%s", hash);
+    assert_int_equal(store_photo_add(txn, &ph), POD_OK);
+    assert_int_equal(store_photo_hash_link(txn, hash, ph.id, true), POD_OK);
+}
+
+static int
+count_photo(const struct store_photo *ph, void *ctx)
+{
+    (void)ph;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Photo files go with the account, unless another user's photo shows them. */
+static void
+test_photo_files(void **state)
+{
+    struct fixture *f = *state;
+    struct store_txn *txn = wtxn(f);
+    struct social_deleted_files *files = calloc(1, sizeof(*files));
+    char path[512], dir[256];
+    uint64_t alice, bob, a1, a2, b1;
+    size_t n;
+
+    assert_non_null(files);
+    alice = account(txn, "alice", "guid-alice-0001", "");
+    bob = account(txn, "bob", "guid-bob-0001", "");
+    a1 = post(txn, "guid-post-a1", alice, 100, true, NULL, 0);
+    a2 = post(txn, "guid-post-a2", alice, 110, true, NULL, 0);
+    b1 = post(txn, "guid-post-b1", bob, 120, true, NULL, 0);
+    photo(txn, "guid-photo-a1", alice, a1, PHOTO1);
+    photo(txn, "guid-photo-a1-2", alice, a1, PHOTO2);
+    photo(txn, "guid-photo-a2", alice, a2, PHOTO1); /* the same file twice */
+    photo(txn, "guid-photo-b1", bob, b1, PHOTO2);   /* bob shows PHOTO2 too */
+    assert_int_equal(store_txn_commit(txn), POD_OK);
+
+    snprintf(dir, sizeof(dir), "%s/media", f->dir);
+    mkdir(dir, 0700);
+    snprintf(dir, sizeof(dir), "%s/media/photos", f->dir);
+    mkdir(dir, 0700);
+    for (int k = 0; k < MEDIA_PHOTO_SIZES; k++) {
+        assert_int_equal(
+            media_photo_path(f->dir, PHOTO1, media_photo_size_names[k], path, sizeof(path)),
+            POD_OK);
+        test_spit(path, "x", 1);
+        assert_int_equal(access(path, F_OK), 0);
+        assert_int_equal(
+            media_photo_path(f->dir, PHOTO2, media_photo_size_names[k], path, sizeof(path)),
+            POD_OK);
+        test_spit(path, "y", 1);
+    }
+
+    txn = wtxn(f);
+    assert_int_equal(social_account_delete(txn, "alice", files), POD_OK);
+    assert_int_equal(files->photo_count, 1);
+    assert_string_equal(files->photos[0], PHOTO1);
+    assert_false(files->photos_truncated);
+    assert_int_equal(store_txn_commit(txn), POD_OK);
+    assert_int_equal(social_deleted_files_unlink(f->dir, files), POD_OK);
+    for (int k = 0; k < MEDIA_PHOTO_SIZES; k++) {
+        assert_int_equal(
+            media_photo_path(f->dir, PHOTO1, media_photo_size_names[k], path, sizeof(path)),
+            POD_OK);
+        assert_int_equal(access(path, F_OK), -1);
+        assert_int_equal(
+            media_photo_path(f->dir, PHOTO2, media_photo_size_names[k], path, sizeof(path)),
+            POD_OK);
+        assert_int_equal(access(path, F_OK), 0);
+    }
+    /* The index forgot alice's photos and kept bob's. */
+    txn = wtxn(f);
+    n = 0;
+    assert_int_equal(store_photos_by_hash(txn, PHOTO1, count_photo, &n), POD_OK);
+    assert_int_equal(n, 0);
+    n = 0;
+    assert_int_equal(store_photos_by_hash(txn, PHOTO2, count_photo, &n), POD_OK);
+    assert_int_equal(n, 1);
+
+    /* bob was the last to show PHOTO2: now it goes. */
+    assert_int_equal(social_account_delete(txn, "bob", files), POD_OK);
+    assert_int_equal(files->photo_count, 1);
+    assert_string_equal(files->photos[0], PHOTO2);
+    assert_int_equal(store_txn_commit(txn), POD_OK);
+    assert_int_equal(social_deleted_files_unlink(f->dir, files), POD_OK);
+    assert_int_equal(media_photo_path(f->dir, PHOTO2, "raw", path, sizeof(path)), POD_OK);
+    assert_int_equal(access(path, F_OK), -1);
+    free(files);
+}
+
 /* An aborted transaction keeps everything, files listed or not. */
 static void
 test_abort_keeps(void **state)
@@ -573,6 +674,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_notifications_and_conversations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avatar_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_photo_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_keeps, setup, teardown),
     };
 
