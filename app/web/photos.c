@@ -362,11 +362,7 @@ page_photo_file(struct web_req *req)
     const char *file = req->params[0], *dash = strrchr(file, '-'), *dot = strrchr(file, '.');
     char hash[65], size[16], path[4096];
     struct file_ctx c = {req, NULL, viewer_of(req), false, false};
-    struct stat sb;
-    uint8_t *buf = NULL;
-    size_t got = 0;
-    ssize_t n;
-    int fd, rc;
+    int rc;
 
     if (!dash || !dot || dot < dash || strcmp(dot, ".jpg") != 0 || dash - file != 64 ||
         dot - dash - 1 >= (long)sizeof size)
@@ -385,32 +381,11 @@ page_photo_file(struct web_req *req)
     if (rc < 0 || !c.visible)
         return web_reply_error(req, 404, "There is no such picture.");
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return web_reply_error(req, 404, "There is no such picture.");
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > PHOTO_FILE_MAX) {
-        close(fd);
-        return web_reply_error(req, 404, "There is no such picture.");
-    }
-    buf = malloc((size_t)sb.st_size + 1);
-    while (buf && got < (size_t)sb.st_size) {
-        n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)sb.st_size) {
-        free(buf);
-        return web_reply_error(req, 500, "The picture could not be read.");
-    }
     /* Names change with the bytes, so the files never do; who may see
      * them can, so only public posts' files go to shared caches. */
-    rc = web_reply(req, 200, "image/jpeg", buf, got,
-                   c.public ? "Cache-Control: public, max-age=31536000, immutable\r\n"
-                            : "Cache-Control: private, max-age=3600\r\nVary: Cookie\r\n");
-    free(buf);
-    return rc;
+    return web_reply_file(req, path, "image/jpeg", PHOTO_FILE_MAX,
+                          c.public ? "Cache-Control: public, max-age=31536000, immutable\r\n"
+                                   : "Cache-Control: private, max-age=3600\r\nVary: Cookie\r\n");
 }
 
 /* ------------------------------------------------------- person's photos */

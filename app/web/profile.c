@@ -477,37 +477,6 @@ page_profile_update(struct web_req *req)
 
 /* ------------------------------------------------------------ files */
 
-/* Sends a file from the data directory (at most max bytes) with a long
- * cache lifetime: avatar names change when the picture does. */
-static int
-send_file(struct web_req *req, const char *path, const char *type, size_t max)
-{
-    struct stat sb;
-    char *buf;
-    ssize_t n;
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return web_reply_error(req, 404, "There is no such picture.");
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
-        close(fd);
-        return web_reply_error(req, 404, "There is no such picture.");
-    }
-    buf = pod_arena_alloc(&req->arena, (size_t)sb.st_size + 1);
-    while (buf && got < (size_t)sb.st_size) {
-        n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)sb.st_size)
-        return web_reply_error(req, 500, "The picture could not be read.");
-    return web_reply(req, 200, type, buf, got,
-                     "Cache-Control: public, max-age=31536000, immutable\r\n");
-}
-
 int
 page_avatar_file(struct web_req *req)
 {
@@ -523,7 +492,9 @@ page_avatar_file(struct web_req *req)
     size[dot - dash - 1] = '\0';
     if (media_avatar_path(store_dir(req->server->store), hash, size, path, sizeof path) != POD_OK)
         return web_reply_error(req, 404, "There is no such picture.");
-    return send_file(req, path, "image/jpeg", AVATAR_FILE_MAX);
+    /* Avatar names change when the picture does: cache for long. */
+    return web_reply_file(req, path, "image/jpeg", AVATAR_FILE_MAX,
+                          "Cache-Control: public, max-age=31536000, immutable\r\n");
 }
 
 int

@@ -1,8 +1,11 @@
 #include "web/reply.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "civetweb.h"
 
@@ -225,4 +228,33 @@ web_html_escape(struct web_req *req, const char *s)
     }
     *p = '\0';
     return out;
+}
+
+int
+web_reply_file(struct web_req *req, const char *path, const char *type, size_t max,
+               const char *extra)
+{
+    struct stat sb;
+    char *buf;
+    ssize_t n;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return web_reply_error(req, 404, "There is no such file.");
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
+        close(fd);
+        return web_reply_error(req, 404, "There is no such file.");
+    }
+    buf = pod_arena_alloc(&req->arena, (size_t)sb.st_size + 1);
+    while (buf && got < (size_t)sb.st_size) {
+        n = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf || got != (size_t)sb.st_size)
+        return web_reply_error(req, 500, "The file could not be read.");
+    return web_reply(req, 200, type, buf, got, extra);
 }

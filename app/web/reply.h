@@ -28,6 +28,13 @@ int web_reply_json_error(struct web_req *req, int status, const char *message);
 /* As web_reply_error, with extra header lines (e.g. "Allow: GET\r\n"). */
 int web_reply_error_hdr(struct web_req *req, int status, const char *message, const char *extra);
 
+/* Sends the regular file at path (at most max bytes, read into the request
+ * arena) with content type type and extra header lines (a Cache-Control
+ * line replaces the default no-store). A missing or oversized file is 404.
+ * path must already be validated: callers build it from checked names. */
+int web_reply_file(struct web_req *req, const char *path, const char *type, size_t max,
+                   const char *extra);
+
 /* Sends a redirect (301, 302, 303 or 307) to location. */
 int web_reply_redirect(struct web_req *req, int status, const char *location);
 
