@@ -101,20 +101,6 @@ clean_username(struct web_req *req, const char *typed)
     return s;
 }
 
-static bool
-registrations_open(struct web_req *req)
-{
-    struct store_txn *txn = NULL;
-    uint64_t open = 0;
-
-    if (store_txn_begin(req->server->store, false, &txn) == POD_OK) {
-        if (store_setting_get_u64(txn, POD_SETTING_REGISTRATIONS, &open) != POD_OK)
-            open = 0;
-        store_txn_abort(txn);
-    }
-    return open != 0;
-}
-
 static uint64_t
 user_count(struct web_req *req)
 {
@@ -307,7 +293,7 @@ page_sign_up(struct web_req *req)
         return account_form(req, 200, "Join this pod", "You were invited. Welcome!",
                             "/users/sign_up", NULL, NULL, invite);
     }
-    if (!registrations_open(req))
+    if (!web_registrations_open(req))
         return web_reply_error(req, 403,
                                "Registrations on this pod are closed. Ask someone here for an "
                                "invitation link.");
@@ -325,7 +311,7 @@ page_sign_up_post(struct web_req *req)
     char *name;
     int rc;
 
-    if (mode == NEW_OPEN && !registrations_open(req))
+    if (mode == NEW_OPEN && !web_registrations_open(req))
         return web_reply_error(req, 403, "Registrations on this pod are closed.");
     problem = check_new_account(req, &name);
     if (problem)

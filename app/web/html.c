@@ -154,6 +154,20 @@ web_pod_name(struct web_req *req)
     return pod_arena_strdup(&req->arena, name[0] ? name : req->server->cfg.host);
 }
 
+bool
+web_registrations_open(struct web_req *req)
+{
+    struct store_txn *txn = NULL;
+    uint64_t open = 0;
+
+    if (store_txn_begin(req->server->store, false, &txn) == POD_OK) {
+        if (store_setting_get_u64(txn, POD_SETTING_REGISTRATIONS, &open) != POD_OK)
+            open = 0;
+        store_txn_abort(txn);
+    }
+    return open != 0;
+}
+
 void
 html_csrf_field(struct html *h)
 {
@@ -193,7 +207,9 @@ html_page_begin(struct html *h, const char *title)
         html_csrf_field(h);
         html_raw(h, "<button type=\"submit\">Sign out</button></form>");
     } else {
-        html_raw(h, "<a href=\"/users/sign_in\">Sign in</a><a href=\"/users/sign_up\">Sign up</a>");
+        html_raw(h, "<a href=\"/users/sign_in\">Sign in</a>");
+        if (web_registrations_open(req))
+            html_raw(h, "<a href=\"/users/sign_up\">Sign up</a>");
     }
     html_raw(h, "</header>\n<main>\n");
 }

@@ -47,6 +47,10 @@ void html_page_end(struct html *h);
 /* Sends the page with status. */
 int web_reply_html(struct web_req *req, int status, struct html *h);
 
+/* True when anyone may sign up (the registrations_open setting); when not,
+ * only invitation links lead to the sign-up form. */
+bool web_registrations_open(struct web_req *req);
+
 /* The pod's display name (pod_name setting or host), unescaped, in the
  * arena. */
 const char *web_pod_name(struct web_req *req);

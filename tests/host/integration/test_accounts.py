@@ -299,12 +299,15 @@ class Accounts(unittest.TestCase):
 
     def test_open_registration(self):
         admin = self.setup_admin()
+        # Closed: the navigation offers no sign-up.
+        self.assertNotIn(b'href="/users/sign_up"', Browser(self.pod).get("/users/sign_in")[2])
         token = admin.csrf("/admin")
         status, _, _ = admin.post("/admin/settings", [("pod_name", "Home pod"),
                                                       ("registrations_open", "0"),
                                                       ("registrations_open", "1")], token=token)
         self.assertEqual(status, 302)
         v = Browser(self.pod)
+        self.assertIn(b'href="/users/sign_up"', v.get("/users/sign_in")[2])
         status, _, body = v.get("/users/sign_up")
         self.assertEqual(status, 200)
         self.assertIn(b"Home pod", body)
