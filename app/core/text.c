@@ -40,7 +40,6 @@
 
 #include "core/error.h"
 #include "core/ids.h"
-#include "core/markdown.h"
 
 /* The longest "Name; id" between "@{" and "}" we look at: longer bodies are
  * not mentions, which also bounds the work an unterminated "@{" costs. */
@@ -772,7 +771,7 @@ collect(const MD_CHAR *text, MD_SIZE size, void *userdata)
     buf_put(userdata, text, size);
 }
 
-/* The URLs rendered HTML may carry (the policy of markdown.c): absolute
+/* The URLs rendered HTML may carry: absolute
  * http(s) and mailto, and paths or fragments on this pod, but not "//host".
  * Belt and braces: nothing that says "javascript:" anywhere. */
 static bool

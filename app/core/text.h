@@ -12,9 +12,10 @@
 
 #include "core/arena.h"
 
-#define POD_TEXT_MAX_MENTIONS 64
-#define POD_TEXT_MAX_TAGS     32
-#define POD_TAG_MAX           64 /* bytes of a tag name */
+#define POD_MARKDOWN_MAX_INPUT (64 * 1024) /* longer text is refused */
+#define POD_TEXT_MAX_MENTIONS  64
+#define POD_TEXT_MAX_TAGS      32
+#define POD_TAG_MAX            64 /* bytes of a tag name */
 
 struct pod_mention {
     const char *name;        /* as written ("" for the short form) */
@@ -45,7 +46,9 @@ typedef int (*pod_mention_resolve_fn)(const char *diaspora_id, const char **name
  * only to http(s)/mailto/this pod with rel="nofollow noopener", no
  * javascript: or data: URLs, no event-handler attributes, mentions as
  * links to the person (via resolve, may be NULL), #tags as links to
- * /tags/<tag>. NULL on oversize input or arena exhaustion. */
+ * /tags/<tag>. The one Markdown renderer of the pod: posts, comments,
+ * messages and profile bios. NULL on input over POD_MARKDOWN_MAX_INPUT or
+ * arena exhaustion. */
 char *pod_text_render(const char *text, size_t len, pod_mention_resolve_fn resolve, void *ctx,
                       struct pod_arena *a);
 

@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/log.h"
-#include "core/markdown.h"
+#include "core/text.h"
 #include "drivers/clock/clock.h"
 #include "media/image.h"
 #include "store/accounts.h"
@@ -102,7 +102,7 @@ show_profile(struct web_req *req, const struct store_user *u)
         html_raw(&h, "<p><strong>This profile is marked NSFW.</strong></p>");
     if (p.public_details || own) {
         if (p.bio[0]) {
-            bio = pod_markdown_html(p.bio, strlen(p.bio), &req->arena);
+            bio = pod_text_render(p.bio, strlen(p.bio), NULL, NULL, &req->arena);
             html_raw(&h, "<div class=\"bio\">");
             if (bio)
                 html_raw(&h, bio);

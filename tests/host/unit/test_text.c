@@ -13,7 +13,6 @@
 
 #include "core/arena.h"
 #include "core/error.h"
-#include "core/markdown.h"
 #include "core/text.h"
 
 #include <stdbool.h>
