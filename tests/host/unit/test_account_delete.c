@@ -30,75 +30,13 @@
 #include "store/posts.h"
 #include "store/store.h"
 
+#include "storetest.h"
 #include "testutil.h"
 
 #define HOST   "pod.example"
 #define AVATAR "abababababababababababababababababababababababababababababababab"
 #define PHOTO1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define PHOTO2 "2222222222222222222222222222222222222222222222222222222222222222"
-
-struct fixture {
-    char root[64];
-    char dir[128];
-    struct store *st;
-    struct pod_arena arena;
-    unsigned char buf[4096];
-};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char why[256];
-
-    if (!f)
-        return -1;
-    strcpy(f->root, "/tmp/test_account_delete.XXXXXX");
-    if (!mkdtemp(f->root)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    if (store_open(&f->st, f->dir, NULL, why, sizeof(why)) != POD_OK) {
-        print_error("store_open: %s\n", why);
-        free(f);
-        return -1;
-    }
-    pod_arena_init(&f->arena, f->buf, sizeof(f->buf), 0);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    int rc;
-
-    pod_arena_free(&f->arena);
-    store_close(f->st);
-    rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return rc;
-}
-
-static struct store_txn *
-wtxn(struct fixture *f)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, true, &txn), POD_OK);
-    return txn;
-}
 
 /* Creates an account with a profile (avatar may be ""); returns its person id. */
 static uint64_t

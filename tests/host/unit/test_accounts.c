@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "storetest.h"
+
 #include <ftw.h>
 #include <lmdb.h>
 #include <sys/stat.h>
@@ -22,21 +24,6 @@
 #include "store/accounts.h"
 #include "store/record.h"
 #include "store/store.h"
-
-struct fixture {
-    char root[64];
-    char dir[128];
-    struct store *st;
-};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static struct store *
 open_store(const char *dir)
@@ -54,61 +41,7 @@ open_store(const char *dir)
     return st;
 }
 
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (!f)
-        return -1;
-    strcpy(f->root, "/tmp/test_accounts.XXXXXX");
-    if (!mkdtemp(f->root)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    f->st = open_store(f->dir);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    int rc;
-
-    store_close(f->st);
-    rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return rc;
-}
-
 /* -------------------------------------------------------------- helpers */
-
-static struct store_txn *
-wtxn(struct fixture *f)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, true, &txn), POD_OK);
-    return txn;
-}
-
-static struct store_txn *
-rtxn(struct fixture *f)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, false, &txn), POD_OK);
-    return txn;
-}
-
-static void
-commit(struct store_txn *txn)
-{
-    assert_int_equal(store_txn_commit(txn), POD_OK);
-}
 
 static struct store_user
 mkuser(const char *name, const char *guid)

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "storetest.h"
+
 #include <ftw.h>
 #include <sys/stat.h>
 
@@ -27,67 +29,6 @@
 #define ALICE 101
 #define BOB   102
 #define CAROL 103
-
-struct fixture {
-    char root[64];
-    char dir[128];
-    struct store *st;
-};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char why[256];
-    int rc;
-
-    if (!f)
-        return -1;
-    strcpy(f->root, "/tmp/test_mentions.XXXXXX");
-    if (!mkdtemp(f->root)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    rc = store_open(&f->st, f->dir, NULL, why, sizeof(why));
-    if (rc != POD_OK) {
-        print_error("store_open: %s: %s\n", pod_strerror(rc), why);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    int rc;
-
-    store_close(f->st);
-    rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return rc;
-}
-
-static struct store_txn *
-txn_begin(struct fixture *f, bool write)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, write, &txn), POD_OK);
-    return txn;
-}
 
 /* Collects a page of stream entries. */
 struct ids {

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "storetest.h"
+
 #include <ftw.h>
 #include <sys/stat.h>
 
@@ -31,87 +33,7 @@
 #define BOB   102
 #define CAROL 103
 
-struct fixture {
-    char root[64];
-    char dir[128];
-    struct store *st;
-    struct pod_arena arena;
-    unsigned char buf[4096];
-};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char why[256];
-    int rc;
-
-    if (!f)
-        return -1;
-    strcpy(f->root, "/tmp/test_posts.XXXXXX");
-    if (!mkdtemp(f->root)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
-    rc = store_open(&f->st, f->dir, NULL, why, sizeof(why));
-    if (rc != POD_OK) {
-        print_error("store_open: %s: %s\n", pod_strerror(rc), why);
-        free(f);
-        return -1;
-    }
-    pod_arena_init(&f->arena, f->buf, sizeof(f->buf), 0);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    int rc;
-
-    pod_arena_free(&f->arena);
-    store_close(f->st);
-    rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return rc;
-}
-
 /* -------------------------------------------------------------- helpers */
-
-static struct store_txn *
-wtxn(struct fixture *f)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, true, &txn), POD_OK);
-    return txn;
-}
-
-static struct store_txn *
-rtxn(struct fixture *f)
-{
-    struct store_txn *txn = NULL;
-
-    assert_int_equal(store_txn_begin(f->st, false, &txn), POD_OK);
-    return txn;
-}
-
-static void
-commit(struct store_txn *txn)
-{
-    assert_int_equal(store_txn_commit(txn), POD_OK);
-}
 
 static struct store_post
 mkpost(const char *guid, uint64_t author, int64_t created_at, bool public, const char *text)
