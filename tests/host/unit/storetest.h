@@ -7,7 +7,6 @@
 #ifndef POD_TESTS_STORETEST_H
 #define POD_TESTS_STORETEST_H
 
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "store/store.h"
+#include "testutil.h"
 
 struct fixture {
     char root[64]; /* the mkdtemp directory */
@@ -24,22 +24,6 @@ struct fixture {
     struct pod_arena arena; /* for reads that copy text; starts in buf */
     unsigned char buf[4096];
 };
-
-static inline int
-test_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* Removes a directory tree made by a test. */
-static inline int
-test_rm_tree(const char *root)
-{
-    return nftw(root, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static inline int
 setup(void **state)

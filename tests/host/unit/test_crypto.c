@@ -37,15 +37,6 @@ path_in_tmp(char *out, size_t cap, const char *name)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 setup_tmp(void **state)
 {
     (void)state;
@@ -60,7 +51,7 @@ teardown_tmp(void **state)
 {
     (void)state;
     crypto_rng_free();
-    return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    return test_rm_tree(tmpdir);
 }
 
 /* ------------------------------------------------------------------ hashes */

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <lmdb.h>
@@ -26,15 +28,6 @@ struct fixture {
     char root[64]; /* the mkdtemp directory */
     char dir[128]; /* root/data: the data directory under test */
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int
 setup(void **state)
@@ -57,7 +50,7 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    int rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = test_rm_tree(f->root);
 
     free(f);
     return rc;

@@ -5,6 +5,7 @@
 #ifndef POD_TESTS_TESTUTIL_H
 #define POD_TESTS_TESTUTIL_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,6 +43,22 @@ test_spit(const char *path, const void *data, size_t len)
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
+}
+
+static inline int
+test_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Removes a directory tree a test made (files first). */
+static inline int
+test_rm_tree(const char *root)
+{
+    return nftw(root, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
