@@ -629,22 +629,35 @@ post_for_action(struct web_req *req, struct store_txn *txn, struct store_post *p
     return rc;
 }
 
+/* For actions on the post of the URL: checks the session, begins a write
+ * transaction and finds the post the viewer may see. Returns 0 with *txn
+ * open, or the status already answered. */
+static int
+begin_post_action(struct web_req *req, struct store_txn **txn, struct store_post *p)
+{
+    int rc = need_session(req);
+
+    if (rc)
+        return rc;
+    *txn = begin(req, true);
+    if (!*txn)
+        return req->status;
+    if (post_for_action(req, *txn, p) != POD_OK) {
+        store_txn_abort(*txn);
+        return req->status;
+    }
+    return 0;
+}
+
 int
 page_post_delete(struct web_req *req)
 {
     struct store_txn *txn;
     struct store_post p;
-    int rc = need_session(req);
+    int rc = begin_post_action(req, &txn, &p);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
     rc = finish(txn, social_post_delete(txn, viewer_of(req), p.id));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
@@ -700,19 +713,13 @@ page_comment_create(struct web_req *req)
     struct store_txn *txn;
     char why[160] = "";
     cJSON *json;
-    int rc = need_session(req);
+    int rc;
 
-    if (rc)
-        return rc;
     if (!text)
         text = web_json_value(req, "text", NULL);
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
+    rc = begin_post_action(req, &txn, &p);
+    if (rc)
+        return rc;
     rc = finish(txn, social_comment_create(txn, viewer_of(req), p.id, text, &req->arena, &c, why,
                                            sizeof why));
     if (rc != POD_OK)
@@ -730,17 +737,10 @@ page_comment_delete(struct web_req *req)
 {
     struct store_txn *txn;
     struct store_post p;
-    int rc = need_session(req);
+    int rc = begin_post_action(req, &txn, &p);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
     rc = finish(txn, social_comment_delete(txn, viewer_of(req), parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
@@ -754,17 +754,10 @@ page_like_create(struct web_req *req)
     struct store_post p;
     struct store_txn *txn;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = begin_post_action(req, &txn, &p);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
     rc = finish(txn, social_like(txn, viewer_of(req), STORE_LIKE_POST, p.id, &l));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
@@ -781,17 +774,10 @@ page_like_delete(struct web_req *req)
 {
     struct store_txn *txn;
     struct store_post p;
-    int rc = need_session(req);
+    int rc = begin_post_action(req, &txn, &p);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
     rc = finish(txn, social_like_delete(txn, viewer_of(req), parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
@@ -1247,17 +1233,10 @@ page_participation(struct web_req *req)
     bool on = req->method != WEB_DELETE;
     struct store_post p;
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = begin_post_action(req, &txn, &p);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (post_for_action(req, txn, &p) != POD_OK) {
-        store_txn_abort(txn);
-        return req->status;
-    }
     if (!on && !store_participation_get(txn, viewer_of(req), p.id)) {
         store_txn_abort(txn);
         return web_reply_json_error(req, 422, "You do not follow this post.");
