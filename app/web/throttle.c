@@ -71,7 +71,10 @@ bump(struct store_txn *txn, const char *key, int64_t now)
         t = (struct store_throttle){0};
     t.failures++;
     t.last_failure_at = now;
-    t.locked_until = now + web_throttle_delay(t.failures);
+    /* Times are whole seconds: without the extra second a lock set late in
+     * one second would be a second short. */
+    t.locked_until =
+        web_throttle_delay(t.failures) ? now + web_throttle_delay(t.failures) + 1 : now;
     return store_throttle_put(txn, key, &t);
 }
 
