@@ -18,6 +18,10 @@ struct social_new_post;
 /* pages.c: the landing page, health */
 int page_landing(struct web_req *req);
 int page_health(struct web_req *req);
+/* POST /markdown_preview {text}: {"html": the text rendered as posts are}. */
+int page_markdown_preview(struct web_req *req);
+/* GET /counts: {"notifications": unread, "messages": unread} for app.js. */
+int page_counts(struct web_req *req);
 
 /* social.c: the social core's endpoints */
 int page_bookmarklet(struct web_req *req);
@@ -85,10 +89,12 @@ const char *web_avatar_url(struct web_req *req, const struct store_profile *p, c
                            bool absolute);
 
 /* social.c: one page of a stream that walk reads (newest first, older
- * than max_time), filtered for the viewer as every stream is. */
+ * than max_time), filtered for the viewer as every stream is; as JSON, or
+ * as a page headed title (intro under it, may be NULL). */
 typedef int (*web_stream_walk_fn)(struct store_txn *txn, uint64_t viewer, int64_t max_time,
                                   size_t limit, store_stream_fn fn, void *ctx);
-int web_reply_stream(struct web_req *req, web_stream_walk_fn walk);
+int web_reply_stream(struct web_req *req, web_stream_walk_fn walk, const char *title,
+                     const char *intro);
 
 /* social_more.c: polls, locations, followed tags, mentions, tag search */
 int page_mentions_stream(struct web_req *req);
@@ -143,6 +149,12 @@ int page_person_photos(struct web_req *req);
 /* Photo :backbone: {id, guid, created_at, author, sizes{small, medium,
  * large, raw} (absolute URLs), dimensions{height, width},
  * status_message{id}}. The caller has checked that the viewer may see it. */
+/* Stores an uploaded picture (data, len bytes) as a pending photo of the
+ * signed-in person. On failure *status is the HTTP status to answer and
+ * why the reason. */
+int web_photo_save(struct web_req *req, const uint8_t *data, size_t len, struct store_photo *out,
+                   int *status, char *why, size_t why_len);
+
 struct cJSON *web_present_photo(struct web_req *req, struct store_txn *txn,
                                 const struct store_photo *ph);
 

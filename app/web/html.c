@@ -6,31 +6,15 @@
 
 #include "core/error.h"
 #include "core/settings.h"
+#include "store/contacts.h"
+#include "store/conversations.h"
+#include "store/notifications.h"
 #include "store/store.h"
+#include "web/i18n.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
-
-/* One small stylesheet for every page: readable on a phone and a laptop. */
-static const char page_style[] =
-    "body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f6f4;line-height:1.5}"
-    "header{background:#2d2d2d;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;"
-    "align-items:center;gap:1em}header a,header button{color:#fff;text-decoration:none;"
-    "background:none;border:0;font:inherit;cursor:pointer;padding:0}"
-    "header .pod{font-weight:bold;margin-right:auto}header form{margin:0}"
-    "main{max-width:42em;margin:0 auto;padding:1em}"
-    "section,.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1em;"
-    "margin:1em 0}label{display:block;margin:.6em 0 .2em}"
-    "input[type=text],input[type=password],input[type=number],input[type=date],textarea,select"
-    "{width:100%;box-sizing:border-box;padding:.5em;font:inherit;border:1px solid #bbb;"
-    "border-radius:4px}textarea{min-height:6em}"
-    "button,input[type=submit]{padding:.5em 1.2em;font:inherit;border-radius:4px;border:0;"
-    "background:#3f6fb5;color:#fff;cursor:pointer;margin-top:.8em}"
-    "button.danger{background:#b53f3f}.flash{padding:.7em 1em;border-radius:4px;margin:1em 0}"
-    ".notice{background:#e3f1e0;border:1px solid #9c9}.error{background:#f8e0e0;border:1px solid "
-    "#c99}.muted{color:#666}footer{text-align:center;color:#888;font-size:.85em;padding:2em}"
-    ".avatar{border-radius:6px;vertical-align:middle}table{border-collapse:collapse;width:100%}"
-    "td,th{text-align:left;padding:.3em;border-bottom:1px solid #eee}";
+#include "web/static.h"
 
 void
 html_init(struct html *h, struct web_req *req)
@@ -140,6 +124,29 @@ html_text(struct html *h, const char *s)
     append(h, run, (size_t)(s - run));
 }
 
+void
+html_fill(struct html *h, const char *text, const char *value)
+{
+    const char *hole;
+
+    while (text && (hole = strstr(text, "{}"))) {
+        char *part = pod_arena_strndup(&h->req->arena, text, (size_t)(hole - text));
+        html_text(h, part);
+        html_text(h, value);
+        text = hole + 2;
+    }
+    html_text(h, text);
+}
+
+void
+html_fill_n(struct html *h, const char *text, long long n)
+{
+    char num[24];
+
+    snprintf(num, sizeof num, "%lld", n);
+    html_fill(h, text, num);
+}
+
 const char *
 web_pod_name(struct web_req *req)
 {
@@ -176,42 +183,156 @@ html_csrf_field(struct html *h)
     html_raw(h, "\">");
 }
 
+/* One entry of the navigation: aria-current on the page we are on. */
+static void
+nav_item(struct html *h, const char *href, const char *label)
+{
+    const char *path = h->req->path ? h->req->path : "";
+
+    html_raw(h, "<li><a href=\"");
+    html_text(h, href);
+    html_raw(h, strcmp(path, href) == 0 ? "\" aria-current=\"page\">" : "\">");
+    html_text(h, label);
+    html_raw(h, "</a></li>");
+}
+
+struct aspect_nav {
+    struct html *h;
+    unsigned n;
+};
+
+static int
+aspect_nav_item(const struct store_aspect *a, void *ctx)
+{
+    struct aspect_nav *an = ctx;
+
+    html_printf(an->h, "<li><a href=\"/aspects?a_ids[]=%llu\">", (unsigned long long)a->id);
+    html_text(an->h, a->name);
+    html_raw(an->h, "</a></li>");
+    return ++an->n >= 30 ? 1 : 0;
+}
+
+/* The top bar and the sidebar of a signed-in person. */
+static void
+signed_in_chrome(struct html *h, const char *pod)
+{
+    struct web_req *req = h->req;
+    struct store_txn *txn = NULL;
+    uint32_t notes = 0, messages = 0;
+    struct aspect_nav an = {h, 0};
+    bool have_txn = store_txn_begin(req->server->store, false, &txn) == POD_OK;
+
+    if (have_txn) {
+        store_notifications_unread(txn, req->session->person, &notes, NULL);
+        store_conversations_unread(txn, req->session->person, &messages);
+    }
+    html_raw(h, "<header class=\"top\"><a class=\"pod\" href=\"/stream\">");
+    html_text(h, pod);
+    html_raw(h, "</a><form class=\"search\" role=\"search\" method=\"get\" action=\"/search\">"
+                "<label class=\"visually-hidden\" for=\"q\">");
+    html_text(h, T("Search people and tags"));
+    html_raw(h, "</label><input type=\"search\" id=\"q\" name=\"q\" placeholder=\"");
+    html_text(h, T("Search"));
+    html_raw(h, "\"></form><a href=\"/notifications\">");
+    html_text(h, T("Notifications"));
+    html_printf(h,
+                "<span class=\"count\" id=\"notifications-count\" data-n=\"%u\">%u</span>"
+                "<span class=\"visually-hidden\"> ",
+                notes, notes);
+    html_text(h, T("unread"));
+    html_raw(h, "</span></a><a href=\"/conversations\">");
+    html_text(h, T("Conversations"));
+    html_printf(h,
+                "<span class=\"count\" id=\"messages-count\" data-n=\"%u\">%u</span>"
+                "<span class=\"visually-hidden\"> ",
+                messages, messages);
+    html_text(h, T("unread"));
+    html_raw(h, "</span></a><a href=\"/u/");
+    html_text(h, req->session->user.username);
+    html_raw(h, "\">");
+    html_text(h, T("Profile"));
+    html_raw(h, "</a><a href=\"/user/edit\">");
+    html_text(h, T("Settings"));
+    html_raw(h, "</a>");
+    if (req->session->user.admin) {
+        html_raw(h, "<a href=\"/admin\">");
+        html_text(h, T("Admin"));
+        html_raw(h, "</a>");
+    }
+    html_raw(h, "<form method=\"post\" action=\"/users/sign_out\">"
+                "<input type=\"hidden\" name=\"_method\" value=\"delete\">");
+    html_csrf_field(h);
+    html_raw(h, "<button type=\"submit\" class=\"link\">");
+    html_text(h, T("Sign out"));
+    html_raw(h, "</button></form></header>\n<div class=\"layout\"><aside class=\"side\">"
+                "<nav aria-label=\"");
+    html_text(h, T("Streams"));
+    html_raw(h, "\"><ul>");
+    nav_item(h, "/stream", T("Stream"));
+    nav_item(h, "/activity", T("My activity"));
+    nav_item(h, "/mentions", T("@Mentions"));
+    nav_item(h, "/aspects", T("My aspects"));
+    nav_item(h, "/followed_tags", T("#Followed tags"));
+    nav_item(h, "/public", T("Public"));
+    nav_item(h, "/liked", T("Liked"));
+    nav_item(h, "/commented", T("Commented"));
+    nav_item(h, "/contacts", T("Contacts"));
+    nav_item(h, "/tag_followings", T("Tags"));
+    html_raw(h, "</ul></nav><nav class=\"aspects\" aria-labelledby=\"aspects-h\">"
+                "<h2 id=\"aspects-h\">");
+    html_text(h, T("Aspects"));
+    html_raw(h, "</h2><ul>");
+    if (have_txn) {
+        store_aspects_each(txn, req->session->person, aspect_nav_item, &an);
+        store_txn_abort(txn);
+    }
+    html_raw(h, "</ul></nav></aside>\n");
+}
+
 void
 html_page_begin(struct html *h, const char *title)
 {
     struct web_req *req = h->req;
     const char *pod = web_pod_name(req);
 
-    html_raw(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    html_printf(h,
+                "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\"><head><meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 "<meta name=\"csrf-param\" content=\"authenticity_token\" />\n"
-                "<meta name=\"csrf-token\" content=\"");
+                "<meta name=\"csrf-token\" content=\"",
+                web_lang(req), web_dir(req));
     html_text(h, web_csrf_token(req));
     html_raw(h, "\" />\n<title>");
     html_text(h, title);
     html_raw(h, " · ");
     html_text(h, pod);
     html_printf(h,
-                "</title>\n<style>%s</style>\n</head><body>\n<header><a class=\"pod\" href=\"/\">",
-                page_style);
-    html_text(h, pod);
-    html_raw(h, "</a>");
-    if (req->session) {
-        html_raw(h, "<a href=\"/stream\">Stream</a><a href=\"/u/");
-        html_text(h, req->session->user.username);
-        html_raw(h, "\">Profile</a><a href=\"/user/edit\">Settings</a>");
-        if (req->session->user.admin)
-            html_raw(h, "<a href=\"/admin\">Admin</a>");
-        html_raw(h, "<form method=\"post\" action=\"/users/sign_out\">"
-                    "<input type=\"hidden\" name=\"_method\" value=\"delete\">");
-        html_csrf_field(h);
-        html_raw(h, "<button type=\"submit\">Sign out</button></form>");
+                "</title>\n<link rel=\"stylesheet\" href=\"%s\">\n"
+                "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n"
+                "<script src=\"%s\" defer></script>\n</head><body>\n"
+                "<a class=\"skip\" href=\"#content\">",
+                web_static_url("style.css"), web_static_url("favicon.svg"),
+                web_static_url("app.js"));
+    html_text(h, T("Skip to content"));
+    html_raw(h, "</a>\n");
+    if (req->session && req->session->person) {
+        signed_in_chrome(h, pod);
     } else {
-        html_raw(h, "<a href=\"/users/sign_in\">Sign in</a>");
-        if (web_registrations_open(req))
-            html_raw(h, "<a href=\"/users/sign_up\">Sign up</a>");
+        html_raw(h, "<header class=\"top\"><a class=\"pod\" href=\"/\">");
+        html_text(h, pod);
+        html_raw(h, "</a><a href=\"/public\">");
+        html_text(h, T("Public"));
+        html_raw(h, "</a><a href=\"/users/sign_in\">");
+        html_text(h, T("Sign in"));
+        html_raw(h, "</a>");
+        if (web_registrations_open(req)) {
+            html_raw(h, "<a href=\"/users/sign_up\">");
+            html_text(h, T("Sign up"));
+            html_raw(h, "</a>");
+        }
+        html_raw(h, "</header>\n<div class=\"layout\">");
     }
-    html_raw(h, "</header>\n<main>\n");
+    html_raw(h, "<main id=\"content\" tabindex=\"-1\">\n");
 }
 
 void
@@ -226,8 +347,11 @@ html_flash(struct html *h, const char *kind, const char *message)
 void
 html_page_end(struct html *h)
 {
-    html_printf(h, "</main>\n<footer>plugpod %s · a diaspora* pod</footer>\n</body></html>\n",
-                POD_VERSION);
+    struct web_req *req = h->req;
+
+    html_printf(h, "</main></div>\n<footer class=\"foot\">plugpod %s · ", POD_VERSION);
+    html_text(h, T("a diaspora* pod"));
+    html_raw(h, "</footer>\n</body></html>\n");
 }
 
 int

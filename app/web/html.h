@@ -30,6 +30,14 @@ void html_printf(struct html *h, const char *fmt, ...) __attribute__((format(pri
 /* Appends s escaped for text and attribute values. NULL appends nothing. */
 void html_text(struct html *h, const char *s);
 
+/* Appends text escaped, with each "{}" in it replaced by value (escaped).
+ * For translated messages with a number or name in them: a translation
+ * is never used as a printf format. */
+void html_fill(struct html *h, const char *text, const char *value);
+
+/* html_fill with a whole number. */
+void html_fill_n(struct html *h, const char *text, long long n);
+
 /* Starts a page: doctype, head with title (escaped), viewport, styles, the
  * <meta name="csrf-token" content="..."> tag diaspora* clients read, and the
  * navigation bar for the signed-in person or visitor. */

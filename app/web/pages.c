@@ -1,12 +1,18 @@
 /*
- * pages.c - the landing page, /health and the stream page.
+ * pages.c - the landing page, /health, and two small endpoints of the web
+ * UI's script: the Markdown preview and the unread counts.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/error.h"
 #include "core/settings.h"
+#include "core/text.h"
 #include "drivers/clock/clock.h"
+#include "store/conversations.h"
+#include "store/notifications.h"
 #include "store/accounts.h"
 #include "store/store.h"
 #include "web/handlers.h"
@@ -86,4 +92,54 @@ page_health(struct web_req *req)
         return web_reply_error(req, 500, "Out of memory");
     return web_reply(req, rc == POD_OK ? 200 : 503, JSON_TYPE, json, strlen(json),
                      "Access-Control-Allow-Origin: *\r\n");
+}
+
+int
+page_markdown_preview(struct web_req *req)
+{
+    const char *text = web_form_value(req, "text");
+    char *html, *json;
+    cJSON *o;
+
+    if (!req->session)
+        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
+    if (!text)
+        text = web_json_value(req, "text", NULL);
+    if (!text)
+        return web_reply_json_error(req, 422, "Send the text to preview.");
+    if (strlen(text) > POD_MARKDOWN_MAX_INPUT)
+        return web_reply_json_error(req, 413, "The text is too long.");
+    /* Mentions are shown as written: the preview reads nothing else. */
+    html = pod_text_render(text, strlen(text), NULL, NULL, &req->arena);
+    if (!html)
+        return web_reply_json_error(req, 500, "The preview could not be made.");
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "html", html);
+    json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!json)
+        return web_reply_json_error(req, 500, "The preview could not be made.");
+    web_reply(req, 200, JSON_TYPE, json, strlen(json), NULL);
+    cJSON_free(json);
+    return req->status;
+}
+
+int
+page_counts(struct web_req *req)
+{
+    struct store_txn *txn = NULL;
+    uint32_t notes = 0, messages = 0;
+    char *json;
+
+    if (!req->session || !req->session->person)
+        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
+    if (store_txn_begin(req->server->store, false, &txn) != POD_OK)
+        return web_reply_json_error(req, 503, "The pod's storage is not answering.");
+    store_notifications_unread(txn, req->session->person, &notes, NULL);
+    store_conversations_unread(txn, req->session->person, &messages);
+    store_txn_abort(txn);
+    json = pod_arena_printf(&req->arena, "{\"notifications\":%u,\"messages\":%u}", notes, messages);
+    if (!json)
+        return web_reply_error(req, 500, "Out of memory");
+    return web_reply(req, 200, JSON_TYPE, json, strlen(json), NULL);
 }

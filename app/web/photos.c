@@ -180,17 +180,63 @@ read_raw_body(struct web_req *req, size_t max, uint8_t **out, size_t *len_out)
 }
 
 int
+web_photo_save(struct web_req *req, const uint8_t *data, size_t len, struct store_photo *out,
+               int *status, char *why, size_t why_len)
+{
+    struct store_photo ph = {0};
+    struct store_txn *txn = NULL;
+    int rc;
+
+    *status = 500;
+    if (len == 0) {
+        *status = 422;
+        pod_why(why, why_len, "No file was sent.");
+        return POD_ERR_INVAL;
+    }
+    rc = media_photo_store(store_dir(req->server->store), data, len, ph.hash, &ph.width, &ph.height,
+                           why, why_len);
+    if (rc != POD_OK) {
+        LOG_INFO("web", "photo of %s refused: %s", req->session->user.username, why);
+        *status = rc == POD_ERR_LIMIT ? 413 : rc == POD_ERR_PARSE ? 422 : 500;
+        if (!why[0])
+            pod_why(why, why_len, "The photo could not be saved.");
+        return rc;
+    }
+    ph.author = viewer_of(req);
+    ph.created_at = drv_clock_wall();
+    rc = pod_guid_new(ph.guid);
+    if (rc == POD_OK)
+        rc = store_txn_begin(req->server->store, true, &txn);
+    if (rc == POD_OK)
+        rc = store_photo_add(txn, &ph);
+    if (rc == POD_OK)
+        rc = store_photo_hash_link(txn, ph.hash, ph.id, true);
+    if (rc == POD_OK)
+        rc = store_txn_commit(txn);
+    else if (txn)
+        store_txn_abort(txn);
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "The photo could not be saved.");
+        return rc;
+    }
+    LOG_INFO("web", "%s uploaded photo %llu (%ux%u)", req->session->user.username,
+             (unsigned long long)ph.id, ph.width, ph.height);
+    *out = ph;
+    return POD_OK;
+}
+
+int
 page_photo_create(struct web_req *req)
 {
     const struct web_form_field *file = web_form_field(&req->form, "file");
     const uint8_t *data;
     uint8_t *raw = NULL;
     size_t len;
-    struct store_photo ph = {0};
+    struct store_photo ph;
     struct store_txn *txn;
     char why[200] = "";
     cJSON *json, *d;
-    int rc = need_session(req);
+    int status, rc = need_session(req);
 
     if (rc)
         return rc;
@@ -208,39 +254,10 @@ page_photo_create(struct web_req *req)
             return web_reply_json_error(req, 400, "The request body ended early.");
         data = raw;
     }
-    if (len == 0) {
-        free(raw);
-        return web_reply_json_error(req, 422, "No file was sent.");
-    }
-    rc = media_photo_store(store_dir(req->server->store), data, len, ph.hash, &ph.width, &ph.height,
-                           why, sizeof why);
+    rc = web_photo_save(req, data, len, &ph, &status, why, sizeof why);
     free(raw);
-    if (rc != POD_OK) {
-        LOG_INFO("web", "photo of %s refused: %s", req->session->user.username, why);
-        return web_reply_json_error(req,
-                                    rc == POD_ERR_LIMIT   ? 413
-                                    : rc == POD_ERR_PARSE ? 422
-                                                          : 500,
-                                    why[0] ? why : "The photo could not be saved.");
-    }
-    ph.author = viewer_of(req);
-    ph.created_at = drv_clock_wall();
-    rc = pod_guid_new(ph.guid);
-    txn = begin(req, true);
-    if (!txn)
-        return req->status;
-    if (rc == POD_OK)
-        rc = store_photo_add(txn, &ph);
-    if (rc == POD_OK)
-        rc = store_photo_hash_link(txn, ph.hash, ph.id, true);
-    if (rc == POD_OK)
-        rc = store_txn_commit(txn);
-    else
-        store_txn_abort(txn);
     if (rc != POD_OK)
-        return web_reply_json_error(req, 500, "The photo could not be saved.");
-    LOG_INFO("web", "%s uploaded photo %llu (%ux%u)", req->session->user.username,
-             (unsigned long long)ph.id, ph.width, ph.height);
+        return web_reply_json_error(req, status, why);
     txn = begin(req, false);
     if (!txn)
         return req->status;

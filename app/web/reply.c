@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "civetweb.h"
+#include "web/static.h"
 
 /* Headers every answer carries: no sniffing, no framing by other sites, no
  * referrer leaks to other pods, and a CSP that allows only the pod itself. */
@@ -16,8 +17,7 @@
     "X-Frame-Options: DENY\r\n"                                                                    \
     "Referrer-Policy: same-origin\r\n"                                                             \
     "Content-Security-Policy: default-src 'self'; img-src 'self' https: data:; "                   \
-    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; "                  \
-    "form-action 'self'\r\n"
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n"
 
 const char *
 web_status_text(int status)
@@ -111,10 +111,12 @@ format_error_body(char *buf, size_t cap, bool json, int status, const char *mess
         n = snprintf(buf, cap,
                      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width\">"
-                     "<title>%d %s</title></head>\n<body style=\"font-family:sans-serif;"
-                     "max-width:40em;margin:3em auto;padding:0 1em\"><h1>%d %s</h1>\n"
-                     "<p>%s</p>\n<p><a href=\"/\">Back to the pod</a></p></body></html>\n",
-                     status, web_status_text(status), status, web_status_text(status), message);
+                     "<title>%d %s</title><link rel=\"stylesheet\" href=\"%s\"></head>\n"
+                     "<body><main id=\"content\" class=\"layout\"><section><h1>%d %s</h1>\n"
+                     "<p>%s</p>\n<p><a href=\"/\">Back to the pod</a></p></section></main>"
+                     "</body></html>\n",
+                     status, web_status_text(status), web_static_url("style.css"), status,
+                     web_status_text(status), message);
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : cap - 1;

@@ -4,6 +4,7 @@
 
 #include "autoconf.h"
 #include "web/handlers.h"
+#include "web/static.h"
 
 #define JSON   WEB_ROUTE_JSON
 #define NOCSRF WEB_ROUTE_NO_CSRF
@@ -11,6 +12,8 @@
 static const struct web_route routes[] = {
     {"/", WEB_GET, page_landing, 0, 0},
     {"/health", WEB_GET, page_health, 0, JSON},
+    {"/markdown_preview", WEB_POST, page_markdown_preview, 0, JSON},
+    {"/counts", WEB_GET, page_counts, 0, JSON},
     {"/stream", WEB_GET, page_stream, 0, 0},
     {"/bookmarklet", WEB_GET, page_bookmarklet, 0, 0},
     {"/public", WEB_GET, page_public_stream, 0, JSON},
@@ -20,7 +23,8 @@ static const struct web_route routes[] = {
     {"/aspects", WEB_GET, page_aspects_stream, 0, JSON},
     {"/tags/:name", WEB_GET, page_tag_stream, 0, JSON},
     {"/people/:guid/stream", WEB_GET, page_person_stream, 0, JSON},
-    {"/status_messages", WEB_POST, page_status_message_create, 0, JSON},
+    {"/status_messages", WEB_POST, page_status_message_create, CONFIG_POD_PHOTO_MAX_BYTES + 262144,
+     JSON},
     {"/posts/:id", WEB_GET, page_post_show, 0, JSON},
     {"/posts/:id", WEB_DELETE, page_post_delete, 0, 0},
     {"/posts/:id/comments", WEB_GET, page_comments_index, 0, JSON},
@@ -75,6 +79,7 @@ static const struct web_route routes[] = {
     {"/profile", WEB_PUT, page_profile_update, CONFIG_POD_AVATAR_MAX_BYTES + 65536, 0},
     {"/media/avatars/:file", WEB_GET, page_avatar_file, 0, 0},
     {"/assets/user/default.png", WEB_GET, page_asset, 0, 0},
+    {"/assets/:file", WEB_GET, page_static_file, 0, 0},
 
     {"/.well-known/webfinger", WEB_GET, page_webfinger, 0, JSON},
     {"/hcard/users/:guid", WEB_GET, page_hcard, 0, 0},

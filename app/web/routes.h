@@ -19,7 +19,7 @@ typedef int (*web_handler_fn)(struct web_req *req);
 
 enum web_route_flags {
     WEB_ROUTE_NO_CSRF = 1u << 0, /* machine endpoints (federation); no CSRF check */
-    WEB_ROUTE_JSON = 1u << 1,    /* answers JSON, errors too */
+    WEB_ROUTE_JSON = 1u << 1,    /* JSON (errors too) unless Accept asks for text/html */
 };
 
 struct web_route {

@@ -78,6 +78,16 @@ prefers_json(const struct web_req *req)
     return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
+/* True when the client asks for a page: Accept names text/html and the
+ * path did not end in .json. */
+static bool
+wants_html(const struct web_req *req)
+{
+    const char *accept = web_header(req, "Accept");
+
+    return !req->json && accept && strstr(accept, "text/html");
+}
+
 static int
 redirect_to_https(struct web_req *req)
 {
@@ -137,7 +147,9 @@ prepare(struct web_req *req, const struct web_route **route_out)
     /* Room for the body and a parsed copy of it (form fields are decoded
      * into the arena): an upload at the route's limit must fit. */
     req->arena.limit = REQ_ARENA_LIMIT + 2 * body_max;
-    if ((route ? route->flags : flags) & WEB_ROUTE_JSON)
+    /* JSON routes answer JSON unless a browser asks for a page (a form
+     * post or a link: Accept names text/html) and the path has no .json. */
+    if (((route ? route->flags : flags) & WEB_ROUTE_JSON) && !wants_html(req))
         req->json = true;
     /* Refuse an announced oversized body before reading any of it, whatever
      * the path: the client learns the limit rather than a routing detail. */

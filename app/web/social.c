@@ -24,10 +24,12 @@
 #include "task/keygen.h"
 #include "web/handlers.h"
 #include "web/html.h"
+#include "web/i18n.h"
 #include "web/present.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
+#include "web/ui.h"
 
 #define STREAM_PAGE 15
 #define STREAM_SCAN 300 /* index entries read at most for one page */
@@ -181,15 +183,21 @@ page_bookmarklet(struct web_req *req)
         return web_reply_error(req, 500, "The page could not be made.");
     html_init(&h, req);
     html_page_begin(&h, "Share");
-    /* gon's layout, on one line, as diaspora* clients scrape it. The JSON
-     * is made by cJSON, which escapes '<' nowhere: guard "</script>". */
-    for (char *p = json; (p = strstr(p, "</")); p++)
-        p[0] = ' ';
-    html_raw(&h, "<script>\n//<![CDATA[\nwindow.gon={};gon.user=");
-    html_raw(&h, json);
-    html_raw(&h, ";gon.appConfig={};gon.preloads={};\n//]]>\n</script>\n"
-                 "<section><h1>Share</h1><p class=\"muted\">Posting from other sites comes "
-                 "with the web interface.</p></section>\n");
+    /* gon's layout, on one line, as diaspora* clients scrape it; in a
+     * comment, not a script: pages run no inline script (CSP). '<', '>'
+     * and '&' are escaped as JSON allows, so nothing can end the comment. */
+    html_raw(&h, "<!-- window.gon={};gon.user=");
+    for (const char *p = json; *p; p++) {
+        if (*p == '<' || *p == '>' || *p == '&')
+            html_printf(&h, "\\u%04x", (unsigned)*p);
+        else
+            html_printf(&h, "%c", *p);
+    }
+    html_raw(&h, ";gon.appConfig={};gon.preloads={}; -->\n<section><h1>");
+    html_text(&h, T("Share"));
+    html_raw(&h, "</h1><p class=\"muted\">");
+    html_text(&h, T("Use the publisher on your stream to share something."));
+    html_raw(&h, "</p></section>\n");
     cJSON_free(json);
     html_page_end(&h);
     return web_reply_html(req, 200, &h);
@@ -259,10 +267,18 @@ add_aspect_member(const struct store_membership *m, void *ctx)
 }
 
 /* One page of kind (walk reads the index when given), filtered by page_add. */
+/* How a stream looks as a page (JSON clients get the array only). */
+struct stream_look {
+    const char *title;
+    const char *intro; /* may be NULL */
+    bool publisher;    /* the publisher above the posts */
+};
+
 static int
 reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag,
-                  web_stream_walk_fn walk)
+                  web_stream_walk_fn walk, const struct stream_look *look)
 {
+    uint64_t one_aspect = 0;
     const char *mt = web_query_value(req, "max_time");
     int64_t max_time = INT64_MAX;
     struct page pg = {.req = req, .viewer = viewer_of(req)};
@@ -295,8 +311,10 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
             if (strcmp(req->query.fields[i].name, "a_ids[]") != 0)
                 continue;
             if (store_aspect_get(txn, parse_id(req->query.fields[i].value), &a) == POD_OK &&
-                a.owner == pg.viewer)
+                a.owner == pg.viewer) {
                 store_memberships_of_aspect(txn, a.id, add_aspect_member, members);
+                one_aspect = one_aspect ? UINT64_MAX : a.id;
+            }
         }
         pg.aspect_people = members->ids;
         pg.aspect_people_count = members->count;
@@ -333,82 +351,90 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
         cJSON_Delete(pg.arr);
         return web_reply_error(req, 500, "The stream could not be read.");
     }
+    if (!req->json && look)
+        return ui_reply_stream(req, look->title, look->intro, look->publisher,
+                               one_aspect == UINT64_MAX ? 0 : one_aspect, pg.arr);
     return web_reply_json(req, 200, pg.arr);
 }
 
 static int
-reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag)
+reply_stream(struct web_req *req, enum stream_kind kind, uint64_t who, const char *tag,
+             const struct stream_look *look)
 {
-    return reply_stream_walk(req, kind, who, tag, NULL);
+    return reply_stream_walk(req, kind, who, tag, NULL, look);
 }
 
 int
-web_reply_stream(struct web_req *req, web_stream_walk_fn walk)
+web_reply_stream(struct web_req *req, web_stream_walk_fn walk, const char *title, const char *intro)
 {
-    return walk ? reply_stream_walk(req, STREAM_WALK, 0, NULL, walk)
+    struct stream_look look = {title, intro, false};
+
+    return walk ? reply_stream_walk(req, STREAM_WALK, 0, NULL, walk, &look)
                 : web_reply_error(req, 500, "No stream.");
 }
 
 int
 page_stream(struct web_req *req)
 {
-    struct html h;
+    struct stream_look look = {T("Stream"), NULL, true};
     int rc = need_session(req);
 
-    if (rc)
-        return rc;
-    if (req->json)
-        return reply_stream(req, STREAM_MAIN, 0, NULL);
-    html_init(&h, req);
-    html_page_begin(&h, "Stream");
-    html_raw(&h, "<section><h1>Stream</h1><p class=\"muted\">Welcome, ");
-    html_text(&h, req->session->user.username);
-    html_raw(&h, ". Posts from the people you follow appear here.</p></section>\n");
-    html_page_end(&h);
-    return web_reply_html(req, 200, &h);
+    return rc ? rc : reply_stream(req, STREAM_MAIN, 0, NULL, &look);
 }
 
 int
 page_public_stream(struct web_req *req)
 {
-    return reply_stream(req, STREAM_PUBLIC, 0, NULL);
+    struct stream_look look = {T("Public"), T("Public posts from this pod and the pods it knows."),
+                               false};
+
+    return reply_stream(req, STREAM_PUBLIC, 0, NULL, &look);
 }
 
 static int
-signed_in_stream(struct web_req *req, enum stream_kind kind)
+signed_in_stream(struct web_req *req, enum stream_kind kind, const struct stream_look *look)
 {
     int rc = need_session(req);
 
-    return rc ? rc : reply_stream(req, kind, 0, NULL);
+    return rc ? rc : reply_stream(req, kind, 0, NULL, look);
 }
 
 int
 page_activity_stream(struct web_req *req)
 {
-    return signed_in_stream(req, STREAM_COMMENTED);
+    struct stream_look look = {T("My activity"), T("Posts you commented on."), false};
+
+    return signed_in_stream(req, STREAM_COMMENTED, &look);
 }
 
 int
 page_commented_stream(struct web_req *req)
 {
-    return signed_in_stream(req, STREAM_COMMENTED);
+    struct stream_look look = {T("Commented"), T("Posts you commented on."), false};
+
+    return signed_in_stream(req, STREAM_COMMENTED, &look);
 }
 
 int
 page_liked_stream(struct web_req *req)
 {
-    return signed_in_stream(req, STREAM_LIKED);
+    struct stream_look look = {T("Liked"), T("Posts you liked."), false};
+
+    return signed_in_stream(req, STREAM_LIKED, &look);
 }
 
 int
 page_aspects_stream(struct web_req *req)
 {
-    return signed_in_stream(req, STREAM_ASPECTS);
+    struct stream_look look = {T("My aspects"), NULL, true};
+
+    return signed_in_stream(req, STREAM_ASPECTS, &look);
 }
 
 int
 page_tag_stream(struct web_req *req)
 {
+    struct stream_look look = {NULL, NULL, false};
     char tag[128];
     size_t n = strlen(req->params[0]);
 
@@ -418,7 +444,8 @@ page_tag_stream(struct web_req *req)
         char c = req->params[0][i];
         tag[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
-    return reply_stream(req, STREAM_TAG, 0, tag);
+    look.title = pod_arena_printf(&req->arena, "#%s", tag);
+    return reply_stream(req, STREAM_TAG, 0, tag, &look);
 }
 
 int
@@ -426,15 +453,18 @@ page_person_stream(struct web_req *req)
 {
     struct store_txn *txn = begin(req, false);
     struct store_person p;
+    struct stream_look look = {NULL, NULL, false};
     int rc;
 
     if (!txn)
         return req->status;
     rc = store_person_get_by_guid(txn, req->params[0], &p);
+    if (rc == POD_OK)
+        look.title = present_person_name(req, txn, &p);
     store_txn_abort(txn);
     if (rc != POD_OK)
         return web_reply_error(req, 404, "Nobody with that ID is known here.");
-    return reply_stream(req, STREAM_AUTHOR, p.id, NULL);
+    return reply_stream(req, STREAM_AUTHOR, p.id, NULL, &look);
 }
 
 /* ------------------------------------------------------------ posts */
@@ -558,6 +588,7 @@ int
 page_status_message_create(struct web_req *req)
 {
     struct social_new_post np = {0};
+    const struct web_form_field *file;
     uint64_t aspects[64], photos[STORE_POST_MAX_PHOTOS];
     struct store_post post;
     struct store_txn *txn;
@@ -582,6 +613,20 @@ page_status_message_create(struct web_req *req)
                                    "Your account's key is still being made. Try again in a few "
                                    "seconds.",
                                    "Retry-After: 5\r\n");
+    /* The web publisher without JavaScript sends its photo with the post. */
+    file = web_form_field(&req->form, "file");
+    if (file && file->value_len > 0) {
+        struct store_photo ph;
+        int status;
+        if (np.photo_count == STORE_POST_MAX_PHOTOS)
+            return web_reply_error(req, 422, "A post has at most 10 photos.");
+        if (web_photo_save(req, (const uint8_t *)file->value, file->value_len, &ph, &status, why,
+                           sizeof why) != POD_OK)
+            return web_reply_error(req, status, why);
+        photos[np.photo_count++] = ph.id;
+    }
+    if ((!np.text || !*np.text) && np.photo_count == 0)
+        return web_reply_error(req, 422, "A post needs some text or a photo.");
     txn = begin(req, true);
     if (!txn)
         return req->status;
@@ -591,12 +636,47 @@ page_status_message_create(struct web_req *req)
         return reply_action_error(req, rc, why);
     LOG_INFO("web", "%s posted %s (%s)", req->session->user.username, post.guid,
              post.public ? "public" : "limited");
+    if (!req->json)
+        return ui_redirect_back(req, "/stream");
     txn = begin(req, false);
     if (!txn)
         return req->status;
     json = present_post(req, txn, &post, viewer_of(req), false);
     store_txn_abort(txn);
     return web_reply_json(req, 201, json);
+}
+
+/* The post page: the post with every comment and like. Its title is the
+ * start of the text (one line, at most 60 bytes, not cut inside a UTF-8
+ * character). Takes json. */
+static int
+reply_post_page(struct web_req *req, struct store_txn *txn, const struct store_post *p, cJSON *json)
+{
+    struct store_person author;
+    const char *title = NULL;
+    struct html h;
+    size_t n;
+
+    if (p->text && p->text[0]) {
+        n = strcspn(p->text, "\r\n");
+        if (n > 60) {
+            n = 60;
+            while (n > 0 && ((unsigned char)p->text[n] & 0xC0) == 0x80)
+                n--;
+        }
+        title = pod_arena_strndup(&req->arena, p->text, n);
+    }
+    if ((!title || !*title) && store_person_get(txn, p->author, &author) == POD_OK)
+        title = present_person_name(req, txn, &author);
+    html_init(&h, req);
+    html_page_begin(&h, title && *title ? title : T("Post"));
+    html_raw(&h, "<h1 class=\"visually-hidden\">");
+    html_text(&h, T("Post"));
+    html_raw(&h, "</h1>");
+    ui_post(&h, txn, json, viewer_of(req), true);
+    cJSON_Delete(json);
+    html_page_end(&h);
+    return web_reply_html(req, 200, &h);
 }
 
 int
@@ -612,10 +692,22 @@ page_post_show(struct web_req *req)
     rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, &p);
     if (rc == POD_OK)
         json = present_post(req, txn, &p, viewer_of(req), true);
+    if (rc == POD_OK && !req->json) {
+        rc = reply_post_page(req, txn, &p, json);
+        store_txn_abort(txn);
+        return rc;
+    }
     store_txn_abort(txn);
     if (rc != POD_OK)
         return web_reply_json_error(req, 404, "Not found.");
     return web_reply_json(req, 200, json);
+}
+
+/* "/posts/GUID" of p, in the arena. */
+static const char *
+post_path(struct web_req *req, const struct store_post *p)
+{
+    return pod_arena_printf(&req->arena, "/posts/%s", p->guid) ?: "/stream";
 }
 
 /* Finds the post of a URL for an action; answers 404 itself on failure. */
@@ -724,6 +816,8 @@ page_comment_create(struct web_req *req)
                                            sizeof why));
     if (rc != POD_OK)
         return reply_action_error(req, rc, why);
+    if (!req->json)
+        return ui_redirect_back(req, post_path(req, &p));
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -744,6 +838,8 @@ page_comment_delete(struct web_req *req)
     rc = finish(txn, social_comment_delete(txn, viewer_of(req), parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, post_path(req, &p));
     return web_reply(req, 204, "application/json", "", 0, NULL);
 }
 
@@ -761,6 +857,8 @@ page_like_create(struct web_req *req)
     rc = finish(txn, social_like(txn, viewer_of(req), STORE_LIKE_POST, p.id, &l));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, post_path(req, &p));
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -781,6 +879,8 @@ page_like_delete(struct web_req *req)
     rc = finish(txn, social_like_delete(txn, viewer_of(req), parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, post_path(req, &p));
     return web_reply(req, 204, "application/json", "", 0, NULL);
 }
 
@@ -808,6 +908,8 @@ page_reshare_create(struct web_req *req)
         return web_reply_json_error(req, 422, "That post cannot be reshared.");
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, post_path(req, &post));
     txn = begin(req, false);
     if (!txn)
         return req->status;

@@ -18,6 +18,8 @@
 #include "store/mentions.h"
 #include "store/posts.h"
 #include "web/handlers.h"
+#include "web/i18n.h"
+#include "web/ui.h"
 #include "web/present.h"
 #include "web/reply.h"
 #include "web/server.h"
@@ -202,6 +204,16 @@ read_poll(struct web_req *req, struct social_new_post *np, char *why, size_t why
 
     if (!q && !ja && !web_form_value(req, "poll_answers[]"))
         return POD_OK;
+    /* The web publisher always sends the poll's fields: all empty is no poll. */
+    if (!ja && (!q || !*q)) {
+        bool any = false;
+        for (size_t i = 0; i < req->form.count; i++)
+            if (!strncmp(req->form.fields[i].name, "poll_answers", 12) &&
+                req->form.fields[i].value[0])
+                any = true;
+        if (!any)
+            return POD_OK;
+    }
     if (!q || !*q || strlen(q) > STORE_POLL_TEXT_MAX) {
         pod_why(why, why_len, "A poll needs a question of 1 to %d bytes.", STORE_POLL_TEXT_MAX);
         return POD_ERR_INVAL;
@@ -228,8 +240,9 @@ read_poll(struct web_req *req, struct social_new_post *np, char *why, size_t why
         }
     } else {
         for (size_t i = 0; rc == POD_OK && i < req->form.count; i++)
-            if (strcmp(req->form.fields[i].name, "poll_answers[]") == 0 ||
-                strcmp(req->form.fields[i].name, "poll_answers") == 0)
+            if ((strcmp(req->form.fields[i].name, "poll_answers[]") == 0 ||
+                 strcmp(req->form.fields[i].name, "poll_answers") == 0) &&
+                req->form.fields[i].value[0]) /* the publisher's unused answer fields */
                 rc = poll_answer_add(poll, req->form.fields[i].value, why, why_len);
         if (rc != POD_OK)
             return rc;
@@ -293,6 +306,8 @@ page_poll_participation_create(struct web_req *req)
         return web_reply_json_error(req, 422, "poll_answer_id is not an answer of this poll.");
     if (rc != POD_OK)
         return web_reply_json_error(req, 500, "The vote could not be stored.");
+    if (!req->json)
+        return ui_redirect_back(req, pod_arena_printf(&req->arena, "/posts/%s", p.guid) ?: "/");
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -429,7 +444,9 @@ page_followed_tags_stream(struct web_req *req)
 {
     int rc = need_session(req);
 
-    return rc ? rc : web_reply_stream(req, followed_walk);
+    return rc ? rc
+              : web_reply_stream(req, followed_walk, T("#Followed tags"),
+                                 T("Posts with the tags you follow."));
 }
 
 int
@@ -437,7 +454,8 @@ page_mentions_stream(struct web_req *req)
 {
     int rc = need_session(req);
 
-    return rc ? rc : web_reply_stream(req, mentions_walk);
+    return rc ? rc
+              : web_reply_stream(req, mentions_walk, T("@Mentions"), T("Posts that mention you."));
 }
 
 /* ------------------------------------------------------------ tag followings */

@@ -151,6 +151,8 @@ class Browser:
     """Talks plain HTTP to a --dev pod (or HTTPS with tls=True) keeping
     cookies like a browser does. Redirects are not followed: tests check them."""
 
+    default_headers = {}  # sent with every request unless overridden
+
     def __init__(self, pod, tls=False):
         self.pod = pod
         self.tls = tls
@@ -165,7 +167,8 @@ class Browser:
         return http.client.HTTPConnection("127.0.0.1", self.pod.http_port, timeout=30)
 
     def request(self, method, path, body=None, headers=None):
-        h = dict(headers or {})
+        h = dict(self.default_headers)
+        h.update(headers or {})
         if self.cookies:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
         conn = self._conn()

@@ -168,7 +168,7 @@ class Accounts(unittest.TestCase):
         self.assertNotIn("Secure", cookie)  # plain HTTP: never Secure
         status, _, body = b.get("/stream")
         self.assertEqual(status, 200)
-        self.assertIn(b"Welcome, admin", body)
+        self.assertIn(b'<a href="/u/admin">', body)  # the signed-in navigation
         token = b.csrf("/stream")
         status, headers, _ = b.post("/users/sign_out", {}, token=token, method_override="delete")
         self.assertEqual(status, 302)
