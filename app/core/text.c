@@ -17,7 +17,8 @@
  *     tags, the text of a link "[...](" on one line (a link inside a link
  *     would break both; mentions there become their plain name).
  *
- *   after: md4c's HTML is copied tag by tag: every <a> gets
+ *   after: md4c's HTML is copied tag by tag: headings move two levels
+ *     down (a post's "# Title" is an <h3> under the page's headings), every <a> gets
  *     rel="nofollow noopener", and href/src attributes whose value is not
  *     http(s), mailto, a path on this pod or a fragment (or that contain
  *     "javascript:" anywhere) are dropped: the element stays, inert. md4c
@@ -825,6 +826,11 @@ postprocess(const char *html, size_t n, struct pod_arena *a)
             ;
         memcpy(out + o, html + i, t - i);
         o += t - i;
+        /* Headings of a post sit under the page's own h1 and h2: <h1> is
+         * written <h3>, down to <h6> (same length, so out's size holds). */
+        if (t - i >= 3 && t - i <= 4 && out[o - 2] == 'h' && out[o - 1] >= '1' &&
+            out[o - 1] <= '6' && (t - i == 3 || out[o - 3] == '/'))
+            out[o - 1] = (char)(out[o - 1] + 2 > '6' ? '6' : out[o - 1] + 2);
         if (anchor_at(html, n, i)) {
             memcpy(out + o, REL, sizeof REL - 1);
             o += sizeof REL - 1;

@@ -1,6 +1,7 @@
 /*
  * admin.c - the administrator's page: the pod's name, open or closed
- * registration, and invitation links.
+ * registration, invitation links, the accounts, and (once there is
+ * federation) how the pod gets on with other pods.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,11 @@
 #include "store/accounts.h"
 #include "web/handlers.h"
 #include "web/html.h"
+#include "web/i18n.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
+#include "web/ui.h"
 
 #define INVITE_CODE_BYTES 12 /* 16 characters of base64url */
 #define INVITE_MAX_USES   100
@@ -34,6 +37,20 @@ require_admin(struct web_req *req)
     return 0;
 }
 
+/* A date like "2024-05-01" in a <time> element (future dates: expiry). */
+static void
+date_cell(struct html *h, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char iso[32], shown[32];
+
+    gmtime_r(&tt, &tm);
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strftime(shown, sizeof shown, "%Y-%m-%d %H:%M UTC", &tm);
+    html_printf(h, "<time datetime=\"%s\">%s</time>", iso, shown);
+}
+
 struct invite_rows {
     struct html *h;
     int64_t now;
@@ -45,84 +62,242 @@ invite_row(const char *code, const struct store_invite *inv, void *ctx)
 {
     struct invite_rows *r = ctx;
     struct html *h = r->h;
-    char when[32] = "never";
-    time_t t = (time_t)inv->expires_at;
-    struct tm tm;
+    struct web_req *req = h->req;
+    const char *link = pod_arena_printf(&req->arena, "%si/%s", req->server->pod_url, code);
 
-    if (inv->expires_at) {
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-    }
-    html_printf(h, "<tr><td><code>%si/", h->req->server->pod_url);
+    html_raw(h, "<tr><td><a class=\"invite-link\" href=\"/i/");
     html_text(h, code);
-    html_printf(h, "</code></td><td>%u</td><td>%s%s</td><td>", inv->uses_left, when,
-                inv->expires_at && inv->expires_at <= r->now ? " (expired)" : "");
-    html_raw(h, "<form method=\"post\" action=\"/admin/invites/");
+    html_raw(h, "\"><code>");
+    html_text(h, link ? link : code);
+    html_printf(h, "</code></a></td><td>%u</td><td>", inv->uses_left);
+    if (!inv->expires_at) {
+        html_text(h, T("never"));
+    } else {
+        date_cell(h, inv->expires_at);
+        if (inv->expires_at <= r->now) {
+            html_raw(h, " <strong>");
+            html_text(h, T("expired"));
+            html_raw(h, "</strong>");
+        }
+    }
+    html_raw(h, "</td><td>");
+    html_text(h, inv->created_by);
+    html_raw(h, "</td><td><form method=\"post\" action=\"/admin/invites/");
     html_text(h, code);
     html_raw(h, "\"><input type=\"hidden\" name=\"_method\" value=\"delete\">");
     html_csrf_field(h);
-    html_raw(h, "<button type=\"submit\" class=\"danger\">Revoke</button></form></td></tr>");
+    html_raw(h, "<button type=\"submit\" class=\"danger\" data-confirm=\"");
+    html_text(h, T("Revoke this invitation? Its link stops working."));
+    html_raw(h, "\">");
+    html_text(h, T("Revoke"));
+    html_raw(h, "</button></form></td></tr>\n");
     r->count++;
     return 0;
+}
+
+struct user_rows {
+    struct html *h;
+    unsigned count;
+};
+
+static int
+user_row(const struct store_user *u, void *ctx)
+{
+    struct user_rows *r = ctx;
+    struct html *h = r->h;
+    struct web_req *req = h->req;
+
+    html_raw(h, "<tr><td><a href=\"/u/");
+    html_text(h, u->username);
+    html_raw(h, "\">");
+    html_text(h, u->username);
+    html_raw(h, "</a></td><td>");
+    html_text(h, u->admin ? T("Administrator") : T("Member"));
+    html_raw(h, "</td><td>");
+    if (u->created_at)
+        ui_time(h, u->created_at);
+    html_raw(h, "</td><td>");
+    if (u->last_sign_in_at)
+        ui_time(h, u->last_sign_in_at);
+    else
+        html_text(h, T("never"));
+    html_raw(h, "</td></tr>\n");
+    /* A page for a household or a small community: the first 500. */
+    return ++r->count >= 500 ? 1 : 0;
+}
+
+/* <section id="id" aria-labelledby="id-h"><h2 id="id-h">title</h2> */
+static void
+section_begin(struct html *h, const char *id, const char *title)
+{
+    html_printf(h, "<section id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">", id, id, id);
+    html_text(h, title);
+    html_raw(h, "</h2>\n");
+}
+
+static void
+th(struct html *h, const char *text)
+{
+    html_raw(h, "<th scope=\"col\">");
+    html_text(h, text);
+    html_raw(h, "</th>");
+}
+
+static void
+pod_section(struct html *h, const char *name, bool open, uint64_t users)
+{
+    struct web_req *req = h->req;
+
+    section_begin(h, "pod", T("This pod"));
+    html_raw(h, "<p>");
+    ui_count(h, (double)users, T("1 account"), T("{} accounts"));
+    html_raw(h, " · ");
+    html_text(h, open ? T("Anyone may sign up.") : T("Sign-up by invitation only."));
+    html_raw(h, "</p><form method=\"post\" action=\"/admin/settings\">");
+    html_csrf_field(h);
+    html_raw(h, "<label for=\"pod_name\">");
+    html_text(h, T("Name shown on the pages"));
+    html_raw(h, "</label><input type=\"text\" id=\"pod_name\" name=\"pod_name\" maxlength=\"64\" "
+                "dir=\"auto\" aria-describedby=\"pod-name-hint\" value=\"");
+    html_text(h, name);
+    html_raw(h, "\"><p class=\"hint\" id=\"pod-name-hint\">");
+    html_fill(h, T("Empty: the pod's address, {}."), req->server->cfg.host);
+    html_printf(h,
+                "</p><input type=\"hidden\" name=\"registrations_open\" value=\"0\">"
+                "<label class=\"check\" for=\"registrations_open\"><input type=\"checkbox\" "
+                "id=\"registrations_open\" "
+                "name=\"registrations_open\" value=\"1\"%s> ",
+                open ? " checked" : "");
+    html_text(h, T("Anyone may sign up without an invitation"));
+    html_raw(h, "</label><div class=\"row actions\"><button type=\"submit\">");
+    html_text(h, T("Save"));
+    html_raw(h, "</button></div></form></section>\n");
+}
+
+static void
+invites_section(struct html *h, struct store_txn *txn)
+{
+    struct web_req *req = h->req;
+    struct invite_rows rows = {.h = h, .now = drv_clock_wall()};
+
+    section_begin(h, "invites", T("Invitations"));
+    html_raw(h, "<p class=\"hint\">");
+    html_text(h, T("An invitation link lets people create an account here even while sign-up "
+                   "is closed. Share it with the people you mean."));
+    html_raw(h, "</p><form method=\"post\" action=\"/admin/invites\">");
+    html_csrf_field(h);
+    html_raw(h, "<div class=\"fields\"><div><label for=\"uses\">");
+    html_text(h, T("How many accounts"));
+    html_printf(h,
+                "</label><input type=\"number\" id=\"uses\" name=\"uses\" min=\"1\" max=\"%d\" "
+                "value=\"1\" inputmode=\"numeric\"></div><div><label for=\"days\">",
+                INVITE_MAX_USES);
+    html_text(h, T("Valid for days (0: no end)"));
+    html_printf(h,
+                "</label><input type=\"number\" id=\"days\" name=\"days\" min=\"0\" max=\"%d\" "
+                "value=\"7\" inputmode=\"numeric\"></div></div>"
+                "<div class=\"row actions\"><button type=\"submit\">",
+                INVITE_MAX_DAYS);
+    html_text(h, T("Create invitation link"));
+    html_raw(h, "</button></div></form>\n<div class=\"table-wrap\"><table><caption "
+                "class=\"visually-hidden\">");
+    html_text(h, T("Invitation links"));
+    html_raw(h, "</caption><thead><tr>");
+    th(h, T("Link"));
+    th(h, T("Uses left"));
+    th(h, T("Expires"));
+    th(h, T("Created by"));
+    html_raw(h, "<td></td></tr></thead><tbody>\n");
+    store_invite_each(txn, invite_row, &rows);
+    html_raw(h, "</tbody></table></div>\n");
+    if (!rows.count) {
+        html_raw(h, "<p class=\"empty\">");
+        html_text(h, T("No invitations yet."));
+        html_raw(h, "</p>");
+    }
+    html_raw(h, "</section>\n");
+}
+
+static void
+users_section(struct html *h, struct store_txn *txn)
+{
+    struct web_req *req = h->req;
+    struct user_rows rows = {.h = h};
+
+    section_begin(h, "accounts", T("Accounts"));
+    html_raw(h, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">");
+    html_text(h, T("Accounts on this pod"));
+    html_raw(h, "</caption><thead><tr>");
+    th(h, T("Username"));
+    th(h, T("Role"));
+    th(h, T("Joined"));
+    th(h, T("Last sign-in"));
+    html_raw(h, "</tr></thead><tbody>\n");
+    store_user_each(txn, user_row, &rows);
+    html_raw(h, "</tbody></table></div></section>\n");
+}
+
+static void
+federation_section(struct html *h)
+{
+    struct web_req *req = h->req;
+
+    section_begin(h, "federation", T("Federation"));
+    html_raw(h, "<p class=\"muted\">");
+    html_text(h, T("This pod does not exchange posts with other pods yet. The pods it talks to "
+                   "and the deliveries waiting will appear here once federation is in place."));
+    html_raw(h, "</p></section>\n");
+}
+
+/* A created invitation's link, ready to copy. */
+static void
+created_invite(struct html *h, const char *code)
+{
+    struct web_req *req = h->req;
+    const char *link = pod_arena_printf(&req->arena, "%si/%.40s", req->server->pod_url, code);
+
+    html_raw(h, "<div class=\"flash notice\" role=\"status\"><label for=\"new-invite\">");
+    html_text(h, T("Invitation created. Share this link:"));
+    html_raw(h, "</label><input type=\"text\" id=\"new-invite\" readonly value=\"");
+    html_text(h, link ? link : code);
+    html_raw(h, "\"></div>\n");
 }
 
 static int
 admin_page(struct web_req *req, int status, const char *notice, const char *error)
 {
+    const char *created = status == 200 ? web_query_value(req, "invite") : NULL;
     struct store_txn *txn = NULL;
     uint64_t open = 0, users = 0;
     char name[128] = "";
-    struct invite_rows rows = {.now = drv_clock_wall()};
     struct html h;
 
-    html_init(&h, req);
-    rows.h = &h;
-    html_page_begin(&h, "Administration");
-    html_raw(&h, "<h1>Administration</h1>\n");
-    if (notice)
-        html_flash(&h, "notice", notice);
-    if (error)
-        html_flash(&h, "error", error);
     if (store_txn_begin(req->server->store, false, &txn) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
     if (store_setting_get_u64(txn, POD_SETTING_REGISTRATIONS, &open) != POD_OK)
         open = 0;
     if (store_setting_get_str(txn, POD_SETTING_POD_NAME, name, sizeof name) != POD_OK)
         name[0] = '\0';
-    store_user_count(txn, &users);
+    if (store_user_count(txn, &users) != POD_OK)
+        users = 0;
 
-    html_printf(&h,
-                "<section><h2>This pod</h2><p>%llu account%s.</p>"
-                "<form method=\"post\" action=\"/admin/settings\">",
-                (unsigned long long)users, users == 1 ? "" : "s");
-    html_csrf_field(&h);
-    html_raw(&h,
-             "<label for=\"pod_name\">Name shown on the pages</label>"
-             "<input type=\"text\" id=\"pod_name\" name=\"pod_name\" maxlength=\"64\" value=\"");
-    html_text(&h, name);
-    html_printf(&h,
-                "\"><label><input type=\"hidden\" name=\"registrations_open\" value=\"0\">"
-                "<input type=\"checkbox\" id=\"registrations_open\" name=\"registrations_open\" "
-                "value=\"1\"%s> Anyone may sign up without an invitation</label>"
-                "<button type=\"submit\">Save</button></form></section>\n",
-                open ? " checked" : "");
-
-    html_raw(&h, "<section><h2>Invitations</h2><table><tr><th>Link</th><th>Uses left</th>"
-                 "<th>Expires</th><th></th></tr>");
-    store_invite_each(txn, invite_row, &rows);
+    html_init(&h, req);
+    html_page_begin(&h, T("Administration"));
+    html_raw(&h, "<h1>");
+    html_text(&h, T("Administration"));
+    html_raw(&h, "</h1>\n");
+    if (notice)
+        html_flash(&h, "notice", notice);
+    if (error)
+        html_flash(&h, "error", error);
+    if (created && strspn(created, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789_-") == strlen(created))
+        created_invite(&h, created);
+    pod_section(&h, name, open != 0, users);
+    invites_section(&h, txn);
+    users_section(&h, txn);
+    federation_section(&h);
     store_txn_abort(txn);
-    html_raw(&h, "</table>");
-    if (!rows.count)
-        html_raw(&h, "<p class=\"muted\">No invitations yet.</p>");
-    html_raw(&h, "<form method=\"post\" action=\"/admin/invites\">");
-    html_csrf_field(&h);
-    html_printf(&h,
-                "<label for=\"uses\">Uses</label><input type=\"number\" id=\"uses\" "
-                "name=\"uses\" min=\"1\" max=\"%d\" value=\"1\">"
-                "<label for=\"days\">Valid for days (0 = no end)</label><input type=\"number\" "
-                "id=\"days\" name=\"days\" min=\"0\" max=\"%d\" value=\"7\">"
-                "<button type=\"submit\">Create invitation link</button></form></section>\n",
-                INVITE_MAX_USES, INVITE_MAX_DAYS);
     html_page_end(&h);
     return web_reply_html(req, status, &h);
 }
@@ -130,16 +305,11 @@ admin_page(struct web_req *req, int status, const char *notice, const char *erro
 int
 page_admin(struct web_req *req)
 {
-    const char *created = web_query_value(req, "invite");
-    char *msg = NULL;
     int rc = require_admin(req);
 
     if (rc)
         return rc;
-    if (created)
-        msg = pod_arena_printf(&req->arena, "Invitation created: %si/%.40s", req->server->pod_url,
-                               created);
-    return admin_page(req, 200, web_query_value(req, "saved") ? "Saved." : msg, NULL);
+    return admin_page(req, 200, web_query_value(req, "saved") ? T("Saved.") : NULL, NULL);
 }
 
 /* Reads the last value sent for a checkbox that has a hidden "0" first. */
@@ -167,10 +337,10 @@ page_admin_settings(struct web_req *req)
     if (rc)
         return rc;
     if (name && pod_setting_parse(pod_setting_find(POD_SETTING_POD_NAME), name, &v) != POD_OK)
-        return admin_page(req, 422, NULL, "The pod's name has at most 64 printable characters.");
+        return admin_page(req, 422, NULL, T("The pod's name has at most 64 printable characters."));
     d = pod_setting_find(POD_SETTING_REGISTRATIONS);
     if (open && pod_setting_parse(d, open, &v) != POD_OK)
-        return admin_page(req, 422, NULL, "Registrations are either open or closed.");
+        return admin_page(req, 422, NULL, T("Registrations are either open or closed."));
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK && name)
         rc = store_setting_set_str(txn, POD_SETTING_POD_NAME, name);
@@ -216,7 +386,7 @@ page_admin_invite_create(struct web_req *req)
     if (rc)
         return rc;
     if (uses < 1 || days < 0)
-        return admin_page(req, 422, NULL, "Uses go from 1 to 100 and days from 0 to 365.");
+        return admin_page(req, 422, NULL, T("Uses go from 1 to 100 and days from 0 to 365."));
     if (crypto_random(raw, sizeof raw) != POD_OK ||
         crypto_b64url_encode(raw, sizeof raw, code, sizeof code, &len) != POD_OK)
         return web_reply_error(req, 500, "No invitation code could be made.");

@@ -54,6 +54,28 @@ int page_comment_like_delete(struct web_req *req);
 int page_participation(struct web_req *req);
 /* /people/GUID.json (PersonPresenter). */
 int web_person_json(struct web_req *req, const char *guid);
+/* Where a page of a stream starts: after the index position (max_time,
+ * before_id) — from the query's max_time and before_id; INT64_MAX and
+ * UINT64_MAX for the first page. */
+struct web_stream_cursor {
+    int64_t max_time;
+    uint64_t before_id;
+};
+
+/* The cursor of the request's query (a bad number reads as the first
+ * page). */
+void web_stream_cursor_from_query(struct web_req *req, struct web_stream_cursor *cur);
+
+/* A page (WEB_STREAM_PAGE posts at most) of person's posts, or of a
+ * tag's, that the viewer (0 for visitors) may see, newest first, after
+ * *cur, as present_post objects in *out (the caller deletes it). *cur is
+ * moved to the last post given, or max_time set to 0 when there are no
+ * more. txn is the caller's, open while *out is used. */
+#define WEB_STREAM_PAGE 15
+int web_person_posts_json(struct web_req *req, struct store_txn *txn, uint64_t person,
+                          struct web_stream_cursor *cur, struct cJSON **out);
+int web_tag_posts_json(struct web_req *req, struct store_txn *txn, const char *tag,
+                       struct web_stream_cursor *cur, struct cJSON **out);
 
 /* account.c: first-run setup, sign in/out, sign up, invitations, settings */
 int page_setup(struct web_req *req);
@@ -92,7 +114,7 @@ const char *web_avatar_url(struct web_req *req, const struct store_profile *p, c
  * than max_time), filtered for the viewer as every stream is; as JSON, or
  * as a page headed title (intro under it, may be NULL). */
 typedef int (*web_stream_walk_fn)(struct store_txn *txn, uint64_t viewer, int64_t max_time,
-                                  size_t limit, store_stream_fn fn, void *ctx);
+                                  uint64_t before_id, size_t limit, store_stream_fn fn, void *ctx);
 int web_reply_stream(struct web_req *req, web_stream_walk_fn walk, const char *title,
                      const char *intro);
 
@@ -110,10 +132,26 @@ int page_poll_participation_create(struct web_req *req);
 int web_read_poll_location(struct web_req *req, struct social_new_post *np, char *why,
                            size_t why_len);
 /* Posts of viewer's followed tags (with_inbox: merged with the inbox),
- * newest first, older than max_time, at most limit index entries per
+ * newest first, older than (max_time, before_id), at most limit index entries per
  * source; each post once. Returns what fn or the store returned. */
-int web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, bool with_inbox,
-                        size_t limit, store_stream_fn fn, void *ctx);
+int web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time,
+                        uint64_t before_id, bool with_inbox, size_t limit, store_stream_fn fn,
+                        void *ctx);
+
+/* contacts.c: sharing with people (the aspects form of a profile), renaming
+ * aspects, no longer ignoring people; search.c: the search page */
+int page_person_aspects_update(struct web_req *req);
+int page_aspect_update(struct web_req *req);
+int page_block_delete(struct web_req *req);
+int page_search(struct web_req *req);
+/* The pages browsers get from handlers whose JSON is in social.c and
+ * social_more.c: contacts (contacts.c; the session is checked), search
+ * (search.c, also GET /people), a tag's posts with a follow button and the
+ * followed tags (tagpage.c; tag lowercase without '#'). */
+int web_contacts_page(struct web_req *req);
+int web_search_page(struct web_req *req);
+int web_tag_page(struct web_req *req, const char *tag);
+int web_tag_followings_page(struct web_req *req);
 
 /* discovery.c: what other pods read */
 int page_webfinger(struct web_req *req);
@@ -136,6 +174,8 @@ int page_notification_update(struct web_req *req);
 int page_notifications_read_all(struct web_req *req);
 int page_conversations(struct web_req *req);
 int page_conversation_show(struct web_req *req);
+/* GET /conversations/new[?person_id=N]: the form for a new conversation. */
+int page_conversation_new(struct web_req *req);
 int page_conversation_create(struct web_req *req);
 int page_message_create(struct web_req *req);
 int page_conversation_leave(struct web_req *req);

@@ -206,7 +206,8 @@ aspect_nav_item(const struct store_aspect *a, void *ctx)
 {
     struct aspect_nav *an = ctx;
 
-    html_printf(an->h, "<li><a href=\"/aspects?a_ids[]=%llu\">", (unsigned long long)a->id);
+    html_printf(an->h, "<li><a dir=\"auto\" href=\"/aspects?a_ids[]=%llu\">",
+                (unsigned long long)a->id);
     html_text(an->h, a->name);
     html_raw(an->h, "</a></li>");
     return ++an->n >= 30 ? 1 : 0;

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "web/handlers.h"
 #include "web/html.h"
+#include "web/i18n.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
@@ -41,25 +42,43 @@ pod_needs_setup(struct web_req *req)
 int
 page_landing(struct web_req *req)
 {
+    bool open;
     struct html h;
 
     if (pod_needs_setup(req))
         return web_reply_redirect(req, 302, "/setup");
     if (req->session)
         return web_reply_redirect(req, 302, "/stream");
+    open = web_registrations_open(req);
     html_init(&h, req);
-    html_page_begin(&h, "Welcome");
-    html_raw(&h, "<section><h1>");
+    html_page_begin(&h, T("Welcome"));
+    html_raw(&h, "<section class=\"landing\"><h1>");
     html_text(&h, web_pod_name(req));
-    html_raw(&h, "</h1>\n<p class=\"muted\">A diaspora* pod at home.</p>\n"
-                 "<p>This is a <strong>plugpod</strong>: a personal server for the diaspora* "
-                 "social network, small enough to run on a plug computer. People here share "
-                 "posts, photos and conversations with friends on this pod and on every other "
-                 "diaspora* pod. Nobody owns the network, nothing is sold to advertisers, and "
-                 "pseudonyms are welcome.</p>\n"
-                 "<p>Each diaspora* pod is run by someone for themselves, a household or a small "
-                 "community, and the pods talk to each other.</p>\n"
-                 "<p><a href=\"/users/sign_in\">Sign in</a></p></section>\n");
+    html_raw(&h, "</h1>\n<p class=\"lead\">");
+    html_text(&h, T("A home for your posts, photos and conversations, on the diaspora* social "
+                    "network."));
+    html_raw(&h, "</p>\n<p>");
+    html_text(&h, T("This pod is a small server run by someone for themselves, a household or a "
+                    "small community. People here share with friends on this pod and on every "
+                    "other diaspora* pod. Nobody owns the network, nothing is sold to "
+                    "advertisers, and pseudonyms are welcome."));
+    html_raw(&h, "</p>\n<p class=\"row cta\"><a class=\"button\" href=\"/users/sign_in\">");
+    html_text(&h, T("Sign in"));
+    html_raw(&h, "</a>");
+    if (open) {
+        html_raw(&h, "<a class=\"button secondary\" href=\"/users/sign_up\">");
+        html_text(&h, T("Create an account"));
+        html_raw(&h, "</a>");
+    }
+    html_raw(&h, "</p>\n");
+    if (!open) {
+        html_raw(&h, "<p class=\"hint\">");
+        html_text(&h, T("New people join this pod with an invitation link from someone here."));
+        html_raw(&h, "</p>\n");
+    }
+    html_raw(&h, "<p><a href=\"/public\">");
+    html_text(&h, T("See what people here share publicly"));
+    html_raw(&h, "</a></p></section>\n");
     html_page_end(&h);
     return web_reply_html(req, 200, &h);
 }

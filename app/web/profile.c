@@ -23,9 +23,13 @@
 #include "web/assets.h"
 #include "web/handlers.h"
 #include "web/html.h"
+#include "web/i18n.h"
+#include "web/people.h"
+#include "web/present.h"
 #include "web/reply.h"
 #include "web/server.h"
 #include "web/session.h"
+#include "web/ui.h"
 
 #define AVATAR_FILE_MAX (1024 * 1024)
 
@@ -40,45 +44,178 @@ web_avatar_url(struct web_req *req, const struct store_profile *p, const char *s
     return pod_arena_printf(&req->arena, "%s%s", base, &WEB_DEFAULT_AVATAR[1]);
 }
 
-static void
-full_name(char *out, size_t cap, const struct store_profile *p, const char *username)
-{
-    if (p->first_name[0] && p->last_name[0])
-        snprintf(out, cap, "%s %s", p->first_name, p->last_name);
-    else if (p->first_name[0] || p->last_name[0])
-        snprintf(out, cap, "%s", p->first_name[0] ? p->first_name : p->last_name);
-    else
-        snprintf(out, cap, "%s", username);
-}
-
 /* ------------------------------------------------------------ profile page */
 
-static int
-show_profile(struct web_req *req, const struct store_user *u)
+/* The details a profile shows to everyone when public_details is set (and
+ * to its owner): about, location, gender, birthday, tags. */
+static void
+profile_about(struct html *h, struct store_txn *txn, const struct store_profile *p)
 {
+    struct web_req *req = h->req;
+    bool tags = false;
+
+    for (int i = 0; i < STORE_PROFILE_TAGS; i++)
+        tags |= p->tags[i][0] != '\0';
+    if (!p->bio[0] && !p->location[0] && !p->gender[0] && !p->birthday[0] && !tags)
+        return;
+    html_raw(h, "<section class=\"profile-about\" aria-labelledby=\"about-h\"><h2 id=\"about-h\">");
+    html_text(h, T("About"));
+    html_raw(h, "</h2>");
+    if (p->bio[0]) {
+        html_raw(h, "<div class=\"bio\" dir=\"auto\">");
+        ui_markdown(h, txn, p->bio);
+        html_raw(h, "</div>");
+    }
+    if (p->location[0] || p->gender[0] || p->birthday[0]) {
+        html_raw(h, "<dl class=\"details\">");
+        if (p->location[0]) {
+            html_raw(h, "<dt>");
+            html_text(h, T("Location"));
+            html_raw(h, "</dt><dd dir=\"auto\">");
+            html_text(h, p->location);
+            html_raw(h, "</dd>");
+        }
+        if (p->gender[0]) {
+            html_raw(h, "<dt>");
+            html_text(h, T("Gender"));
+            html_raw(h, "</dt><dd dir=\"auto\">");
+            html_text(h, p->gender);
+            html_raw(h, "</dd>");
+        }
+        if (p->birthday[0]) {
+            html_raw(h, "<dt>");
+            html_text(h, T("Birthday"));
+            html_raw(h, "</dt><dd>");
+            html_text(h, p->birthday);
+            html_raw(h, "</dd>");
+        }
+        html_raw(h, "</dl>");
+    }
+    if (tags) {
+        html_raw(h, "<p class=\"tag-list\">");
+        for (int i = 0; i < STORE_PROFILE_TAGS; i++)
+            if (p->tags[i][0])
+                web_tag_link(h, p->tags[i]);
+        html_raw(h, "</p>");
+    }
+    html_raw(h, "</section>\n");
+}
+
+/* What the signed-in viewer can do about someone else: share (aspects),
+ * write to them, ignore them. */
+static void
+profile_actions(struct html *h, struct store_txn *txn, uint64_t viewer,
+                const struct store_person *person, const char *name, const char *here)
+{
+    struct web_req *req = h->req;
+    uint64_t block = web_block_id(txn, viewer, person->id);
+    struct store_contact c;
+    bool mutual =
+        store_contact_get(txn, viewer, person->id, &c) == POD_OK && c.sharing && c.receiving;
+    char action[64];
+
+    html_raw(h, "<section class=\"profile-sharing\" aria-labelledby=\"sharing-h\">"
+                "<h2 id=\"sharing-h\">");
+    html_text(h, T("Sharing"));
+    html_raw(h, "</h2>");
+    if (block) {
+        html_raw(h, "<p>");
+        html_fill(h, T("You ignore {}: their posts and comments are hidden from you."), name);
+        html_raw(h, "</p>");
+        snprintf(action, sizeof action, "/blocks/%llu", (unsigned long long)block);
+        web_button_form(h, action, "delete", T("Stop ignoring"), "secondary", NULL, here);
+        html_raw(h, "</section>\n");
+        return;
+    }
+    web_sharing_form(h, txn, viewer, person, here);
+    if (mutual) {
+        /* A conversation needs a mutual contact (notifications.c). */
+        html_printf(h, "<p><a class=\"button\" href=\"/conversations/new?person_id=%llu\">",
+                    (unsigned long long)person->id);
+        html_text(h, T("Send a message"));
+        html_raw(h, "</a></p>");
+    } else {
+        html_raw(h, "<p class=\"muted\">");
+        html_text(h, T("You can write to people who share with you and with whom you share."));
+        html_raw(h, "</p>");
+    }
+    html_raw(h, "<form class=\"inline ignore\" method=\"post\" action=\"/blocks\">");
+    html_csrf_field(h);
+    html_printf(h, "<input type=\"hidden\" name=\"block[person_id]\" value=\"%llu\">",
+                (unsigned long long)person->id);
+    web_return_to_field(h, here);
+    html_raw(h, "<button type=\"submit\" class=\"danger\" data-confirm=\"");
+    html_fill(h, T("Ignore {}? You will no longer see their posts and comments."), name);
+    html_raw(h, "\">");
+    html_text(h, T("Ignore"));
+    html_raw(h, "</button></form></section>\n");
+}
+
+/* The person's posts the viewer may see (visitors: public ones), with a
+ * "more" link on the same page. */
+static void
+profile_posts(struct html *h, struct store_txn *txn, uint64_t viewer,
+              const struct store_person *person)
+{
+    struct web_req *req = h->req;
+    const cJSON *post, *last = NULL;
+    struct web_stream_cursor cur;
+    cJSON *arr = NULL;
+
+    html_raw(h, "<h2 class=\"stream-head\">");
+    html_text(h, T("Posts"));
+    html_raw(h, "</h2><div class=\"stream\">\n");
+    web_stream_cursor_from_query(req, &cur);
+    if (web_person_posts_json(req, txn, person->id, &cur, &arr) == POD_OK) {
+        cJSON_ArrayForEach(post, arr)
+        {
+            ui_post(h, txn, post, viewer, false);
+            last = post;
+        }
+    }
+    html_raw(h, "</div>\n");
+    if (!last) {
+        html_raw(h, "<p class=\"empty\">");
+        html_text(h, T("No posts to show."));
+        html_raw(h, "</p>");
+    } else if (cur.max_time) {
+        ui_more_link(h, cur.max_time, cur.before_id);
+    }
+    cJSON_Delete(arr);
+}
+
+static int
+show_profile(struct web_req *req, const struct store_person *person)
+{
+    uint64_t viewer = req->session ? req->session->person : 0;
+    bool own = viewer && viewer == person->id, local = person->username[0] != '\0';
+    const char *here = req->path, *name;
     struct store_profile p;
     struct store_txn *txn = NULL;
-    bool own = req->session && strcmp(req->session->user.username, u->username) == 0;
-    char name[STORE_NAME_MAX * 2 + 2];
-    char *bio;
     struct html h;
+    cJSON *pj;
     int rc;
 
-    rc = store_txn_begin(req->server->store, false, &txn);
-    if (rc != POD_OK)
+    if (store_txn_begin(req->server->store, false, &txn) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
-    rc = store_profile_get(txn, u->username, &p);
-    store_txn_abort(txn);
-    if (rc == POD_ERR_NOTFOUND)
-        memset(&p, 0, sizeof p);
-    else if (rc != POD_OK)
+    memset(&p, 0, sizeof p);
+    rc = local ? store_profile_get(txn, person->username, &p) : POD_OK;
+    if (rc != POD_OK && rc != POD_ERR_NOTFOUND) {
+        store_txn_abort(txn);
         return web_reply_error(req, 500, "The profile could not be read.");
-    full_name(name, sizeof name, &p, u->username);
+    }
+    name = present_person_name(req, txn, person);
+    pj = present_person(req, txn, person->id);
+    if (!name || !pj) {
+        cJSON_Delete(pj);
+        store_txn_abort(txn);
+        return web_reply_error(req, 500, "The profile could not be read.");
+    }
 
     html_init(&h, req);
     html_page_begin(&h, name);
     /* diaspora* clients read a person's tags from the keywords meta tag. */
-    if (p.public_details || own) {
+    if (local && (p.public_details || own)) {
         html_raw(&h, "<meta name=\"keywords\" content=\"");
         for (int i = 0, n = 0; i < STORE_PROFILE_TAGS; i++) {
             if (!p.tags[i][0])
@@ -88,55 +225,50 @@ show_profile(struct web_req *req, const struct store_user *u)
         }
         html_raw(&h, "\">\n");
     }
-    html_raw(&h, "<section class=\"profile\"><img class=\"avatar\" width=\"150\" height=\"150\" "
-                 "alt=\"\" src=\"");
-    html_text(&h, web_avatar_url(req, &p, "large", false));
-    html_raw(&h, "\"><h1>");
+    html_raw(&h, "<section class=\"profile profile-head\">");
+    ui_avatar(&h, pj, "large", 150);
+    html_raw(&h, "<div class=\"who\"><h1 dir=\"auto\">");
     html_text(&h, name);
-    html_raw(&h, "</h1><p class=\"muted\">");
-    html_text(&h, u->username);
-    html_raw(&h, "@");
-    html_text(&h, req->server->cfg.host);
+    html_raw(&h, "</h1><p class=\"muted handle\">");
+    html_text(&h, person->diaspora_id);
     html_raw(&h, "</p>");
-    if (p.nsfw)
-        html_raw(&h, "<p><strong>This profile is marked NSFW.</strong></p>");
-    if (p.public_details || own) {
-        if (p.bio[0]) {
-            bio = pod_text_render(p.bio, strlen(p.bio), NULL, NULL, &req->arena);
-            html_raw(&h, "<div class=\"bio\">");
-            if (bio)
-                html_raw(&h, bio);
-            html_raw(&h, "</div>");
-        }
-        html_raw(&h, "<dl>");
-        if (p.location[0]) {
-            html_raw(&h, "<dt>Location</dt><dd>");
-            html_text(&h, p.location);
-            html_raw(&h, "</dd>");
-        }
-        if (p.gender[0]) {
-            html_raw(&h, "<dt>Gender</dt><dd>");
-            html_text(&h, p.gender);
-            html_raw(&h, "</dd>");
-        }
-        if (p.birthday[0]) {
-            html_raw(&h, "<dt>Birthday</dt><dd>");
-            html_text(&h, p.birthday);
-            html_raw(&h, "</dd>");
-        }
-        html_raw(&h, "</dl><p>");
-        for (int i = 0; i < STORE_PROFILE_TAGS; i++) {
-            if (!p.tags[i][0])
-                continue;
-            html_raw(&h, "<span class=\"tag\">#");
-            html_text(&h, p.tags[i]);
-            html_raw(&h, "</span> ");
-        }
+    if (viewer && !own) {
+        html_raw(&h, "<p><span class=\"relationship\">");
+        html_text(&h, web_relationship(req, txn, viewer, person->id));
+        html_raw(&h, "</span></p>");
+    }
+    if (p.nsfw) {
+        html_raw(&h, "<p><strong>");
+        html_text(&h, T("This profile is marked NSFW."));
+        html_raw(&h, "</strong></p>");
+    }
+    if (own) {
+        html_raw(&h, "<p><a class=\"button\" href=\"/profile/edit\">");
+        html_text(&h, T("Edit your profile"));
+        html_raw(&h, "</a> <a href=\"/contacts\">");
+        html_text(&h, T("Your contacts"));
+        html_raw(&h, "</a></p>");
+    }
+    if (!local) {
+        html_raw(&h, "<p class=\"muted\">");
+        html_text(&h, T("This person is on another pod."));
         html_raw(&h, "</p>");
     }
-    if (own)
-        html_raw(&h, "<p><a href=\"/profile/edit\">Edit your profile</a></p>");
-    html_raw(&h, "</section>\n");
+    if (!viewer) {
+        html_raw(&h, "<p class=\"muted\"><a href=\"/users/sign_in\">");
+        html_text(&h, T("Sign in"));
+        html_raw(&h, "</a> ");
+        html_text(&h, T("to share with this person."));
+        html_raw(&h, "</p>");
+    }
+    html_raw(&h, "</div></section>\n");
+    if (local && (p.public_details || own))
+        profile_about(&h, txn, &p);
+    if (viewer && !own)
+        profile_actions(&h, txn, viewer, person, name, here);
+    profile_posts(&h, txn, viewer, person);
+    cJSON_Delete(pj);
+    store_txn_abort(txn);
     html_page_end(&h);
     return web_reply_html(req, 200, &h);
 }
@@ -145,23 +277,27 @@ int
 page_profile_by_username(struct web_req *req)
 {
     struct store_txn *txn = NULL;
+    struct store_person person;
     struct store_user u;
     int rc = POD_ERR_NOTFOUND;
 
     if (pod_username_valid(req->params[0]) &&
         store_txn_begin(req->server->store, false, &txn) == POD_OK) {
         rc = store_user_get(txn, req->params[0], &u);
+        if (rc == POD_OK)
+            rc = store_person_get_by_username(txn, u.username, &person);
         store_txn_abort(txn);
     }
     if (rc != POD_OK)
         return web_reply_error(req, 404, "There is nobody of that name here.");
-    return show_profile(req, &u);
+    return show_profile(req, &person);
 }
 
 int
 page_profile_by_guid(struct web_req *req)
 {
     struct store_txn *txn = NULL;
+    struct store_person person;
     struct store_user u;
     int rc = POD_ERR_NOTFOUND;
 
@@ -169,12 +305,15 @@ page_profile_by_guid(struct web_req *req)
         return web_person_json(req, req->params[0]);
     if (pod_guid_valid(req->params[0]) &&
         store_txn_begin(req->server->store, false, &txn) == POD_OK) {
-        rc = store_user_get_by_guid(txn, req->params[0], &u);
+        rc = store_person_get_by_guid(txn, req->params[0], &person);
+        /* A local person whose account is gone has no profile. */
+        if (rc == POD_OK && person.username[0])
+            rc = store_user_get(txn, person.username, &u);
         store_txn_abort(txn);
     }
     if (rc != POD_OK)
         return web_reply_error(req, 404, "There is nobody with that ID here.");
-    return show_profile(req, &u);
+    return show_profile(req, &person);
 }
 
 /* ------------------------------------------------------------ profile edit */
@@ -185,7 +324,7 @@ text_input(struct html *h, const char *id, const char *name, const char *label, 
 {
     html_printf(h,
                 "<label for=\"%s\">%s</label><input type=\"text\" id=\"%s\" name=\"%s\" "
-                "maxlength=\"%d\" value=\"",
+                "maxlength=\"%d\" dir=\"auto\" value=\"",
                 id, label, id, name, maxlen);
     html_text(h, value);
     html_raw(h, "\">");
@@ -249,7 +388,7 @@ profile_form(struct web_req *req, int status, const struct store_profile *p, con
                STORE_NAME_MAX);
     html_raw(&h, "<p class=\"muted\">Any name you like; nothing here asks for your real "
                  "one.</p><label for=\"profile_bio\">About you (Markdown)</label>"
-                 "<textarea id=\"profile_bio\" name=\"profile[bio]\">");
+                 "<textarea id=\"profile_bio\" name=\"profile[bio]\" dir=\"auto\">");
     html_text(&h, p->bio);
     html_raw(&h, "</textarea>");
     text_input(&h, "profile_location", "profile[location]", "Location", p->location,
@@ -457,11 +596,15 @@ page_profile_update(struct web_req *req)
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK)
         rc = store_profile_put(txn, req->session->user.username, &p);
-    /* People search reads the person row: keep "searchable" in step. */
+    /* People search reads the person row: keep "searchable" and the names
+     * in step, so that people are found by the names they chose. */
     if (rc == POD_OK &&
         store_person_get_by_username(txn, req->session->user.username, &me) == POD_OK &&
-        me.searchable != p.searchable) {
+        (me.searchable != p.searchable || strcmp(me.first_name, p.first_name) != 0 ||
+         strcmp(me.last_name, p.last_name) != 0)) {
         me.searchable = p.searchable;
+        snprintf(me.first_name, sizeof me.first_name, "%s", p.first_name);
+        snprintf(me.last_name, sizeof me.last_name, "%s", p.last_name);
         me.updated_at = p.updated_at;
         rc = store_person_update(txn, &me);
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "civetweb.h"
+#include "web/i18n.h"
 #include "web/static.h"
 
 /* Headers every answer carries: no sniffing, no framing by other sites, no
@@ -101,7 +102,8 @@ web_reply(struct web_req *req, int status, const char *content_type, const void 
 
 /* Writes the error body for status/message into buf; returns its length. */
 static size_t
-format_error_body(char *buf, size_t cap, bool json, int status, const char *message)
+format_error_body(struct web_req *req, char *buf, size_t cap, bool json, int status,
+                  const char *message)
 {
     int n;
 
@@ -109,14 +111,15 @@ format_error_body(char *buf, size_t cap, bool json, int status, const char *mess
         n = snprintf(buf, cap, "{\"error\":{\"status\":%d,\"message\":\"%s\"}}\n", status, message);
     else
         n = snprintf(buf, cap,
-                     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width\">"
                      "<title>%d %s</title><link rel=\"stylesheet\" href=\"%s\"></head>\n"
                      "<body><main id=\"content\" class=\"layout\"><section><h1>%d %s</h1>\n"
-                     "<p>%s</p>\n<p><a href=\"/\">Back to the pod</a></p></section></main>"
+                     "<p>%s</p>\n<p><a href=\"/\">%s</a></p></section></main>"
                      "</body></html>\n",
-                     status, web_status_text(status), web_static_url("style.css"), status,
-                     web_status_text(status), message);
+                     web_lang(req), web_dir(req), status, web_status_text(status),
+                     web_static_url("style.css"), status, web_status_text(status), message,
+                     web_tr(req, "Back to the pod"));
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : cap - 1;
@@ -161,8 +164,12 @@ web_reply_error_hdr(struct web_req *req, int status, const char *message, const 
     char msg[200], body[1024];
     size_t len;
 
+    /* Pages show the message in the reader's language (the English text
+     * is the message id); JSON clients get it as documented, in English. */
+    if (message && !req->json)
+        message = web_tr(req, message);
     sanitize_message(msg, sizeof msg, message ? message : web_status_text(status));
-    len = format_error_body(body, sizeof body, req->json, status, msg);
+    len = format_error_body(req, body, sizeof body, req->json, status, msg);
     return web_reply(req, status,
                      req->json ? "application/json; charset=utf-8" : "text/html; charset=utf-8",
                      body, len, extra);

@@ -224,6 +224,8 @@ struct page {
     size_t count;
     const uint64_t *aspect_people; /* STREAM_ASPECTS: authors allowed */
     size_t aspect_people_count;
+    int64_t last_t;   /* index position of the last post given: the */
+    uint64_t last_id; /* next page starts after it */
 };
 
 static int
@@ -234,7 +236,6 @@ page_add(uint64_t post_id, int64_t created_at, void *ctx)
     struct pod_post_facts f;
     bool ok;
 
-    (void)created_at;
     if (store_post_get(pg->txn, post_id, &pg->req->arena, &p) != POD_OK)
         return 0;
     social_post_facts(pg->txn, &p, pg->viewer, &f);
@@ -248,6 +249,8 @@ page_add(uint64_t post_id, int64_t created_at, void *ctx)
             return 0;
     }
     cJSON_AddItemToArray(pg->arr, present_post(pg->req, pg->txn, &p, pg->viewer, false));
+    pg->last_t = created_at;
+    pg->last_id = post_id;
     return ++pg->count == STREAM_PAGE ? 1 : 0;
 }
 
@@ -280,7 +283,9 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
 {
     uint64_t one_aspect = 0;
     const char *mt = web_query_value(req, "max_time");
+    const char *bid = web_query_value(req, "before_id");
     int64_t max_time = INT64_MAX;
+    uint64_t before_id = UINT64_MAX;
     struct page pg = {.req = req, .viewer = viewer_of(req)};
     struct people_set *members = NULL;
     struct store_txn *txn;
@@ -292,6 +297,16 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
         if (*end)
             return web_reply_json_error(req, 400, "max_time must be a number of seconds.");
         max_time = v;
+        /* diaspora*'s max_time alone means strictly older; the pages' "more"
+         * links add before_id, the last post shown, so that posts of the same
+         * second are not skipped. */
+        before_id = 0;
+        if (bid && *bid) {
+            unsigned long long b = strtoull(bid, &end, 10);
+            if (*end || *bid == '-')
+                return web_reply_json_error(req, 400, "before_id must be a post id.");
+            before_id = b;
+        }
     }
     txn = begin(req, false);
     if (!txn)
@@ -322,28 +337,30 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
     switch (kind) {
     case STREAM_MAIN:
         /* The inbox merged with the followed tags' posts. */
-        rc = web_stream_followed(txn, pg.viewer, max_time, true, STREAM_SCAN, page_add, &pg);
+        rc = web_stream_followed(txn, pg.viewer, max_time, before_id, true, STREAM_SCAN, page_add,
+                                 &pg);
         break;
     case STREAM_ASPECTS:
-        rc = store_stream_inbox(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc = store_stream_inbox(txn, pg.viewer, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_WALK:
-        rc = walk(txn, pg.viewer, max_time, STREAM_SCAN, page_add, &pg);
+        rc = walk(txn, pg.viewer, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_PUBLIC:
-        rc = store_stream_public(txn, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc = store_stream_public(txn, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_AUTHOR:
-        rc = store_stream_author(txn, who, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc = store_stream_author(txn, who, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_TAG:
-        rc = store_stream_tag(txn, tag, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc = store_stream_tag(txn, tag, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_COMMENTED:
-        rc = store_stream_commented(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc =
+            store_stream_commented(txn, pg.viewer, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     case STREAM_LIKED:
-        rc = store_stream_liked(txn, pg.viewer, max_time, 0, STREAM_SCAN, page_add, &pg);
+        rc = store_stream_liked(txn, pg.viewer, max_time, before_id, STREAM_SCAN, page_add, &pg);
         break;
     }
     store_txn_abort(txn);
@@ -353,7 +370,8 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
     }
     if (!req->json && look)
         return ui_reply_stream(req, look->title, look->intro, look->publisher,
-                               one_aspect == UINT64_MAX ? 0 : one_aspect, pg.arr);
+                               one_aspect == UINT64_MAX ? 0 : one_aspect, pg.arr,
+                               pg.count == STREAM_PAGE ? pg.last_t : 0, pg.last_id);
     return web_reply_json(req, 200, pg.arr);
 }
 
@@ -444,6 +462,9 @@ page_tag_stream(struct web_req *req)
         char c = req->params[0][i];
         tag[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
+    /* Browsers get the page with a follow button (tagpage.c). */
+    if (!req->json)
+        return web_tag_page(req, tag);
     look.title = pod_arena_printf(&req->arena, "#%s", tag);
     return reply_stream(req, STREAM_TAG, 0, tag, &look);
 }
@@ -465,6 +486,72 @@ page_person_stream(struct web_req *req)
     if (rc != POD_OK)
         return web_reply_error(req, 404, "Nobody with that ID is known here.");
     return reply_stream(req, STREAM_AUTHOR, p.id, NULL, &look);
+}
+
+void
+web_stream_cursor_from_query(struct web_req *req, struct web_stream_cursor *cur)
+{
+    const char *mt = web_query_value(req, "max_time");
+    const char *bid = web_query_value(req, "before_id");
+    char *end;
+    long long t;
+    unsigned long long id;
+
+    cur->max_time = INT64_MAX;
+    cur->before_id = UINT64_MAX;
+    if (!mt || !*mt)
+        return;
+    t = strtoll(mt, &end, 10);
+    if (*end)
+        return;
+    cur->max_time = t;
+    cur->before_id = 0;
+    if (bid && *bid && *bid != '-') {
+        id = strtoull(bid, &end, 10);
+        if (!*end)
+            cur->before_id = id;
+    }
+}
+
+/* One page of an author's or a tag's posts for another file's page. */
+static int
+posts_json(struct web_req *req, struct store_txn *txn, enum stream_kind kind, uint64_t who,
+           const char *tag, struct web_stream_cursor *cur, cJSON **out)
+{
+    struct page pg = {.req = req, .txn = txn, .viewer = viewer_of(req)};
+    int rc;
+
+    *out = NULL;
+    pg.arr = cJSON_CreateArray();
+    if (!pg.arr)
+        return POD_ERR_NOMEM;
+    if (kind == STREAM_TAG)
+        rc = store_stream_tag(txn, tag, cur->max_time, cur->before_id, STREAM_SCAN, page_add, &pg);
+    else
+        rc = store_stream_author(txn, who, cur->max_time, cur->before_id, STREAM_SCAN, page_add,
+                                 &pg);
+    if (rc < 0) {
+        cJSON_Delete(pg.arr);
+        return rc;
+    }
+    cur->max_time = pg.count == STREAM_PAGE ? pg.last_t : 0;
+    cur->before_id = pg.last_id;
+    *out = pg.arr;
+    return POD_OK;
+}
+
+int
+web_person_posts_json(struct web_req *req, struct store_txn *txn, uint64_t person,
+                      struct web_stream_cursor *cur, cJSON **out)
+{
+    return posts_json(req, txn, STREAM_AUTHOR, person, NULL, cur, out);
+}
+
+int
+web_tag_posts_json(struct web_req *req, struct store_txn *txn, const char *tag,
+                   struct web_stream_cursor *cur, cJSON **out)
+{
+    return posts_json(req, txn, STREAM_TAG, 0, tag, cur, out);
 }
 
 /* ------------------------------------------------------------ posts */
@@ -939,7 +1026,7 @@ page_aspect_create(struct web_req *req)
     if (!visible)
         visible = web_json_value(req, "contacts_visible", NULL);
     if (!name || strlen(name) > STORE_ASPECT_NAME_BYTES)
-        return web_reply_json_error(req, 422, "An aspect needs a name of at most 20 characters.");
+        return web_reply_error(req, 422, "An aspect needs a name of at most 20 characters.");
     a.owner = viewer_of(req);
     snprintf(a.name, sizeof a.name, "%s", name);
     a.contacts_visible = visible && (!strcmp(visible, "1") || !strcmp(visible, "true"));
@@ -949,12 +1036,16 @@ page_aspect_create(struct web_req *req)
         return req->status;
     rc = finish(txn, store_aspect_add(txn, &a));
     if (rc == POD_ERR_EXISTS || rc == POD_ERR_LIMIT || rc == POD_ERR_INVAL)
-        return web_reply_json_error(req, 422,
-                                    rc == POD_ERR_EXISTS
-                                        ? "You have an aspect of that name already."
-                                        : "An aspect needs a name of at most 20 characters.");
+        return web_reply_error(req, 422,
+                               rc == POD_ERR_EXISTS
+                                   ? "You have an aspect of that name already."
+                                   : "An aspect needs a name of at most 20 characters.");
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(
+            req, pod_arena_printf(&req->arena, "/contacts?a_id=%llu", (unsigned long long)a.id)
+                     ?: "/contacts");
     json = cJSON_CreateObject();
     cJSON_AddNumberToObject(json, "id", (double)a.id);
     cJSON_AddStringToObject(json, "name", a.name);
@@ -982,7 +1073,10 @@ page_aspect_delete(struct web_req *req)
     rc = finish(txn, rc);
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
-    /* diaspora* answers with a redirect to the contacts page. */
+    /* A browser's form goes back where it came from (303); clients get
+     * diaspora*'s answer, a redirect to the contacts page. */
+    if (!req->json && web_header(req, "Accept") && strstr(web_header(req, "Accept"), "text/html"))
+        return ui_redirect_back(req, "/contacts");
     return web_reply_redirect(req, 302, "/contacts");
 }
 
@@ -1022,9 +1116,11 @@ page_membership_create(struct web_req *req)
     rc = social_aspect_add_person(txn, viewer_of(req), parse_id(aspect), parse_id(person), &m);
     rc = finish(txn, rc);
     if (rc == POD_ERR_EXISTS)
-        return web_reply_json_error(req, 409, "That person is in the aspect already.");
+        return web_reply_error(req, 409, "That person is in the aspect already.");
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, "/contacts");
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -1055,6 +1151,10 @@ page_membership_delete(struct web_req *req)
     if (rc != POD_OK) {
         cJSON_Delete(json);
         return reply_action_error(req, rc, NULL);
+    }
+    if (!req->json) {
+        cJSON_Delete(json);
+        return ui_redirect_back(req, "/contacts");
     }
     return web_reply_json(req, 200, json);
 }
@@ -1126,20 +1226,13 @@ page_contacts(struct web_req *req)
 {
     const char *set = web_query_value(req, "set");
     struct contacts_page cp = {.req = req};
-    struct html h;
     int rc = need_session(req);
 
     if (rc)
         return rc;
-    if (!req->json) {
-        /* diaspora* clients take a CSRF token from this page. */
-        html_init(&h, req);
-        html_page_begin(&h, "Contacts");
-        html_raw(&h, "<section><h1>Contacts</h1><p class=\"muted\">The contact manager comes "
-                     "with the web interface.</p></section>\n");
-        html_page_end(&h);
-        return web_reply_html(req, 200, &h);
-    }
+    /* The page (contacts.c); diaspora* clients take a CSRF token from it. */
+    if (!req->json)
+        return web_contacts_page(req);
     cp.txn = begin(req, false);
     if (!cp.txn)
         return req->status;
@@ -1183,6 +1276,8 @@ page_people_search(struct web_req *req)
     const char *q = web_query_value(req, "q");
     struct search_ctx sc = {.req = req};
 
+    if (!req->json)
+        return web_search_page(req);
     if (!q || strlen(q) < 2 || strlen(q) > 255)
         return web_reply_json(req, 200, cJSON_CreateArray());
     sc.txn = begin(req, false);
@@ -1273,6 +1368,8 @@ page_block_create(struct web_req *req)
     rc = finish(txn, social_block(txn, viewer_of(req), parse_id(person), &id));
     if (rc != POD_OK && rc != POD_ERR_EXISTS)
         return reply_action_error(req, rc, NULL);
+    if (!req->json)
+        return ui_redirect_back(req, "/contacts");
     return web_reply(req, 204, "application/json", "", 0, NULL);
 }
 

@@ -375,8 +375,8 @@ entry_cmp(const void *a, const void *b)
 }
 
 int
-web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, bool with_inbox,
-                    size_t limit, store_stream_fn fn, void *ctx)
+web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, uint64_t before_id,
+                    bool with_inbox, size_t limit, store_stream_fn fn, void *ctx)
 {
     struct tag_names *tn = NULL;
     struct collect c = {0};
@@ -393,7 +393,8 @@ web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, bo
         goto out;
     if (tn->count == 0) {
         /* Nothing to merge: the inbox as it is, or an empty stream. */
-        rc = with_inbox ? store_stream_inbox(txn, viewer, max_time, 0, limit, fn, ctx) : POD_OK;
+        rc = with_inbox ? store_stream_inbox(txn, viewer, max_time, before_id, limit, fn, ctx)
+                        : POD_OK;
         goto out;
     }
     /* The newest per entries of each source hold the newest per of all. */
@@ -406,9 +407,9 @@ web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time, bo
     }
     rc = POD_OK;
     if (with_inbox)
-        rc = store_stream_inbox(txn, viewer, max_time, 0, per, collect_entry, &c);
+        rc = store_stream_inbox(txn, viewer, max_time, before_id, per, collect_entry, &c);
     for (size_t i = 0; rc >= 0 && i < tn->count; i++)
-        rc = store_stream_tag(txn, tn->names[i], max_time, 0, per, collect_entry, &c);
+        rc = store_stream_tag(txn, tn->names[i], max_time, before_id, per, collect_entry, &c);
     if (rc < 0)
         goto out;
     qsort(c.e, c.n, sizeof *c.e, entry_cmp);
@@ -426,17 +427,17 @@ out:
 }
 
 static int
-followed_walk(struct store_txn *txn, uint64_t viewer, int64_t max_time, size_t limit,
-              store_stream_fn fn, void *ctx)
+followed_walk(struct store_txn *txn, uint64_t viewer, int64_t max_time, uint64_t before_id,
+              size_t limit, store_stream_fn fn, void *ctx)
 {
-    return web_stream_followed(txn, viewer, max_time, false, limit, fn, ctx);
+    return web_stream_followed(txn, viewer, max_time, before_id, false, limit, fn, ctx);
 }
 
 static int
-mentions_walk(struct store_txn *txn, uint64_t viewer, int64_t max_time, size_t limit,
-              store_stream_fn fn, void *ctx)
+mentions_walk(struct store_txn *txn, uint64_t viewer, int64_t max_time, uint64_t before_id,
+              size_t limit, store_stream_fn fn, void *ctx)
 {
-    return store_stream_mentions(txn, viewer, max_time, 0, limit, fn, ctx);
+    return store_stream_mentions(txn, viewer, max_time, before_id, limit, fn, ctx);
 }
 
 int
@@ -506,6 +507,8 @@ page_tag_followings_index(struct web_req *req)
 
     if (rc)
         return rc;
+    if (!req->json)
+        return web_tag_followings_page(req);
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -533,17 +536,22 @@ page_tag_following_create(struct web_req *req)
     if (rc)
         return rc;
     if (!tag)
-        return web_reply_json_error(req, 422, "A tag name has 1 to 64 bytes.");
+        return web_reply_error(req, 422, "A tag name has 1 to 64 bytes.");
     txn = begin(req, true);
     if (!txn)
         return req->status;
     rc = finish(txn, store_tag_follow(txn, viewer_of(req), tag, &id));
+    /* A browser's second click on "Follow" changes nothing: back it goes. */
+    if (rc == POD_ERR_EXISTS && !req->json)
+        return ui_redirect_back(req, "/tag_followings");
     if (rc == POD_ERR_EXISTS)
         return web_reply_json_error(req, 403, "You follow that tag already.");
     if (rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT)
-        return web_reply_json_error(req, 422, "That is not a tag name.");
+        return web_reply_error(req, 422, "That is not a tag name.");
     if (rc != POD_OK)
-        return web_reply_json_error(req, 500, "The tag could not be followed.");
+        return web_reply_error(req, 500, "The tag could not be followed.");
+    if (!req->json)
+        return ui_redirect_back(req, "/tag_followings");
     txn = begin(req, false);
     if (!txn)
         return req->status;
@@ -562,17 +570,19 @@ page_tag_following_delete(struct web_req *req)
     if (rc)
         return rc;
     if (!id)
-        return web_reply_json_error(req, 404, "Not found.");
+        return web_reply_error(req, 404, "Not found.");
     txn = begin(req, true);
     if (!txn)
         return req->status;
     rc = finish(txn, store_tag_unfollow(txn, viewer_of(req), id));
     if (rc == POD_ERR_NOTFOUND)
-        return web_reply_json_error(req, 404, "Not found.");
+        return web_reply_error(req, 404, "Not found.");
     if (rc == POD_ERR_AUTH)
-        return web_reply_json_error(req, 403, "That is not your tag.");
+        return web_reply_error(req, 403, "That is not your tag.");
     if (rc != POD_OK)
-        return web_reply_json_error(req, 500, "The tag could not be unfollowed.");
+        return web_reply_error(req, 500, "The tag could not be unfollowed.");
+    if (!req->json)
+        return ui_redirect_back(req, "/tag_followings");
     return web_reply(req, 204, "application/json", "", 0, NULL);
 }
 

@@ -97,7 +97,7 @@ ui_avatar(struct html *h, const cJSON *person, const char *size, int px)
 void
 ui_person_link(struct html *h, const cJSON *person)
 {
-    html_raw(h, "<a class=\"name\" href=\"/people/");
+    html_raw(h, "<a class=\"name\" dir=\"auto\" href=\"/people/");
     html_text(h, str_of(person, "guid"));
     html_raw(h, "\" title=\"");
     html_text(h, str_of(person, "diaspora_id"));
@@ -241,7 +241,7 @@ ui_poll(struct html *h, const cJSON *post, uint64_t viewer)
         html_raw(h, "/poll_participations\">");
         html_csrf_field(h);
     }
-    html_raw(h, "<fieldset><legend>");
+    html_raw(h, "<fieldset><legend dir=\"auto\">");
     html_text(h, str_of(poll, "question"));
     html_raw(h, "</legend>");
     cJSON_ArrayForEach(a, answers)
@@ -251,14 +251,14 @@ ui_poll(struct html *h, const cJSON *post, uint64_t viewer)
         if (viewer && !voted) {
             html_printf(h,
                         "<label class=\"inline\"><input type=\"radio\" name=\"poll_answer_id\" "
-                        "value=\"%d\" required> ",
+                        "value=\"%d\" required> <bdi>",
                         id);
             html_text(h, str_of(a, "answer"));
-            html_raw(h, "</label><br>");
+            html_raw(h, "</bdi></label><br>");
         } else {
-            html_raw(h, "<div>");
+            html_raw(h, "<div><bdi>");
             html_text(h, str_of(a, "answer"));
-            html_printf(h, " <span class=\"meta\">(%.0f)</span>", votes);
+            html_printf(h, "</bdi> <span class=\"meta\">(%.0f)</span>", votes);
             if (voted && (int)own->valuedouble == id)
                 html_printf(h, " <strong>%s</strong>", T("your vote"));
             html_printf(h, "<br><meter min=\"0\" max=\"%.0f\" value=\"%.0f\"></meter></div>",
@@ -307,9 +307,9 @@ post_body(struct html *h, struct store_txn *txn, const cJSON *post, uint64_t vie
     if (cJSON_IsObject(loc)) {
         html_raw(h, "<p class=\"meta\">");
         html_text(h, T("Location:"));
-        html_raw(h, " ");
+        html_raw(h, " <bdi>");
         html_text(h, str_of(loc, "address"));
-        html_raw(h, "</p>");
+        html_raw(h, "</bdi></p>");
     }
 }
 
@@ -339,8 +339,9 @@ post_header(struct html *h, const cJSON *post, bool link_time)
     if (str_of(post, "provider_display_name")[0]) {
         html_raw(h, " · ");
         html_text(h, T("via"));
-        html_raw(h, " ");
+        html_raw(h, " <bdi>");
         html_text(h, str_of(post, "provider_display_name"));
+        html_raw(h, "</bdi>");
     }
     html_raw(h, "</div></div></header>");
 }
@@ -369,9 +370,9 @@ ui_post(struct html *h, struct store_txn *txn, const cJSON *post, uint64_t viewe
                 guid, full ? 1 : 0, guid);
     html_printf(h, "<span id=\"by-%s\" class=\"visually-hidden\">", guid);
     html_text(h, T("Post by"));
-    html_raw(h, " ");
+    html_raw(h, " <bdi>");
     html_text(h, str_of(author, "name"));
-    html_raw(h, "</span>");
+    html_raw(h, "</bdi></span>");
     post_header(h, post, !full);
     if (reshare) {
         html_raw(h, "<p class=\"meta\">");
@@ -568,15 +569,39 @@ ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t as
 
 /* ------------------------------------------------------------ stream pages */
 
+void
+ui_more_link(struct html *h, int64_t next_time, uint64_t next_id)
+{
+    struct web_req *req = h->req;
+    const char *q;
+
+    html_raw(h, "<p class=\"more\"><a rel=\"next\" href=\"");
+    html_text(h, req->path);
+    html_printf(h, "?max_time=%lld&amp;before_id=%llu", (long long)next_time,
+                (unsigned long long)next_id);
+    for (size_t i = 0; i < req->query.count; i++) {
+        if (strcmp(req->query.fields[i].name, "max_time") == 0 ||
+            strcmp(req->query.fields[i].name, "before_id") == 0)
+            continue;
+        q = pod_arena_printf(&req->arena, "&%s=%s", req->query.fields[i].name,
+                             req->query.fields[i].value);
+        /* Query values are echoed only when they are plain. */
+        if (q && strspn(q + 1, "abcdefghijklmnopqrstuvwxyz0123456789_[]=") == strlen(q + 1))
+            html_text(h, q);
+    }
+    html_raw(h, "\">");
+    html_text(h, T("More posts"));
+    html_raw(h, "</a></p>");
+}
+
 int
 ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool publisher,
-                uint64_t aspect, cJSON *arr)
+                uint64_t aspect, cJSON *arr, int64_t next_time, uint64_t next_id)
 {
     uint64_t viewer = req->session ? req->session->person : 0;
     struct store_txn *txn = NULL;
     const cJSON *post, *last = NULL;
     struct html h;
-    const char *q;
     int rc;
 
     if (store_txn_begin(req->server->store, false, &txn) != POD_OK) {
@@ -606,23 +631,8 @@ ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool 
         html_raw(&h, "<p class=\"empty\">");
         html_text(&h, T("Nothing here yet."));
         html_raw(&h, "</p>");
-    } else if (cJSON_GetArraySize(arr) >= 15) {
-        /* The same URL and query, with max_time moved to the last post. */
-        html_raw(&h, "<p class=\"more\"><a rel=\"next\" href=\"");
-        html_text(&h, req->path);
-        html_printf(&h, "?max_time=%lld", (long long)ui_parse_time(str_of(last, "created_at")));
-        for (size_t i = 0; i < req->query.count; i++) {
-            if (strcmp(req->query.fields[i].name, "max_time") == 0)
-                continue;
-            q = pod_arena_printf(&req->arena, "&%s=%s", req->query.fields[i].name,
-                                 req->query.fields[i].value);
-            /* Query values are echoed only when they are plain. */
-            if (q && strspn(q + 1, "abcdefghijklmnopqrstuvwxyz0123456789_[]=") == strlen(q + 1))
-                html_text(&h, q);
-        }
-        html_raw(&h, "\">");
-        html_text(&h, T("More posts"));
-        html_raw(&h, "</a></p>");
+    } else if (next_time) {
+        ui_more_link(&h, next_time, next_id);
     }
     store_txn_abort(txn);
     cJSON_Delete(arr);

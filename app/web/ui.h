@@ -61,10 +61,15 @@ void ui_post(struct html *h, struct store_txn *txn, const cJSON *post, uint64_t 
 void ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t aspect);
 
 /* A whole stream page: heading, an optional publisher, the posts of arr
- * (present_post objects, newest first) and a "more" link continuing at
- * the last post's time on the same URL. intro may be NULL. Sends it. */
+ * (present_post objects, newest first; taken) and, when next_time is not
+ * 0, a "more" link on the same URL continuing after the index position
+ * (next_time, next_id) of the last post. intro may be NULL. Sends it. */
 int ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool publisher,
-                    uint64_t aspect, cJSON *arr);
+                    uint64_t aspect, cJSON *arr, int64_t next_time, uint64_t next_id);
+
+/* The "More posts" link of a stream page: the request's path and query
+ * with max_time and before_id set to (next_time, next_id). */
+void ui_more_link(struct html *h, int64_t next_time, uint64_t next_id);
 
 /* After a form action without JavaScript: 303 to the form's return_to
  * field when it is a path on this pod, else to fallback. */

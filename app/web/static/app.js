@@ -40,9 +40,17 @@
       .then(function (text) { return new DOMParser().parseFromString(text, 'text/html'); });
   }
 
+  /* A polite live region for screen readers, made here when the page has none. */
   function announce(message) {
     var live = document.getElementById('live');
-    if (live) { live.textContent = message; }
+    if (!live) {
+      live = document.createElement('div');
+      live.id = 'live';
+      live.className = 'visually-hidden';
+      live.setAttribute('aria-live', 'polite');
+      document.body.appendChild(live);
+    }
+    live.textContent = message;
   }
 
   /* ---------------------------------------------------------- relative times */
@@ -74,9 +82,20 @@
   function refreshPost(card) {
     var guid = card.getAttribute('data-guid');
     var full = card.getAttribute('data-full') === '1';
-    return fetchPage('/posts/' + encodeURIComponent(guid)).then(function (doc) {
+    return fetch('/posts/' + encodeURIComponent(guid),
+                 { credentials: 'same-origin', headers: { 'Accept': 'text/html' } }).then(function (r) {
+      /* Gone (deleted, or no longer visible): the card goes too. */
+      if (r.status === 404 || r.status === 410) { return null; }
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.text();
+    }).then(function (text) {
+      if (text === null) {
+        if (full) { window.location.assign('/stream'); } else { card.remove(); }
+        return null;
+      }
+      var doc = new DOMParser().parseFromString(text, 'text/html');
       var fresh = doc.querySelector('article.post[data-guid="' + CSS.escape(guid) + '"]');
-      if (!fresh) { return; }
+      if (!fresh) { return null; }
       if (!full) {
         var all = fresh.querySelectorAll('.comments .comment');
         for (var i = 0; i < all.length - 3; i++) { all[i].remove(); }
@@ -115,6 +134,41 @@
     });
   });
 
+  /* ---------------------------------------------------------- position */
+  /* "Use my position" next to the publisher's coordinates; only where
+     JavaScript and geolocation exist, so it is made here. */
+  function geolocateButton() {
+    var coords = document.getElementById('location-coords');
+    if (!coords || !navigator.geolocation || document.querySelector('button[data-geolocate]')) { return; }
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'secondary';
+    b.setAttribute('data-geolocate', '');
+    b.textContent = coords.getAttribute('data-geolocate-label') || 'Use my position';
+    coords.insertAdjacentElement('afterend', b);
+  }
+
+  document.addEventListener('click', function (ev) {
+    var b = ev.target.closest('button[data-geolocate]');
+    if (!b) { return; }
+    ev.preventDefault();
+    var coords = document.getElementById('location-coords');
+    b.disabled = true;
+    b.setAttribute('aria-busy', 'true');
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      coords.value = pos.coords.latitude.toFixed(5) + ', ' + pos.coords.longitude.toFixed(5);
+      coords.dispatchEvent(new Event('change', { bubbles: true }));
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+      var address = document.getElementById('location-address');
+      if (address && !address.value) { address.focus(); }
+    }, function (e) {
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+      announce(e.message);
+    }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
+  });
+
   /* Buttons that ask before doing something that cannot be undone. */
   document.addEventListener('click', function (ev) {
     var b = ev.target.closest('[data-confirm]');
@@ -125,6 +179,7 @@
   function loadMore(link) {
     if (link.getAttribute('aria-busy') === 'true') { return; }
     link.setAttribute('aria-busy', 'true');
+    if (observer) { observer.unobserve(link); }
     fetchPage(link.href).then(function (doc) {
       var list = document.querySelector('.stream');
       var more = link.closest('.more');
@@ -137,7 +192,10 @@
       if (next) { more.replaceWith(document.adoptNode(next)); } else { more.remove(); }
       relativeTimes(list);
       watchMore();
-    }).catch(function () { link.removeAttribute('aria-busy'); });
+    }).catch(function () {
+      /* Left as a plain link: a click follows it. */
+      link.removeAttribute('aria-busy');
+    });
   }
 
   var observer = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
@@ -287,6 +345,7 @@
       var a = e.target;
       if (a.matches && a.matches('textarea[data-autocomplete]') && !a.hasAttribute('aria-controls')) { new Suggest(a); }
     });
+    geolocateButton();
     watchMore();
     refreshCounts();
     setInterval(refreshCounts, 60000);

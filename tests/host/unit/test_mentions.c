@@ -240,11 +240,13 @@ test_followed_merge(void **state)
 
     /* No followed tags: the inbox alone, or nothing. */
     txn = txn_begin(f, false);
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, true, 300, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, true, 300, collect, &s),
+                     POD_OK);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.id[0], p4);
     memset(&s, 0, sizeof s);
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, false, 300, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, false, 300, collect, &s),
+                     POD_OK);
     assert_int_equal(s.n, 0);
     store_txn_abort(txn);
 
@@ -255,30 +257,35 @@ test_followed_merge(void **state)
 
     txn = txn_begin(f, false);
     memset(&s, 0, sizeof s);
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, true, 300, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, true, 300, collect, &s),
+                     POD_OK);
     assert_int_equal(s.n, 4); /* p3 once although under two tags */
     assert_int_equal(s.id[0], p3);
     assert_int_equal(s.id[1], p4);
     assert_int_equal(s.id[2], p2);
     assert_int_equal(s.id[3], p1);
     memset(&s, 0, sizeof s);
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, false, 300, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, false, 300, collect, &s),
+                     POD_OK);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.id[0], p3);
     /* max_time: strictly older. */
     memset(&s, 0, sizeof s);
-    assert_int_equal(web_stream_followed(txn, BOB, 25, true, 300, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, 25, 0, true, 300, collect, &s), POD_OK);
     assert_int_equal(s.n, 2);
     assert_int_equal(s.id[0], p2);
     /* limit bounds what is given; a callback that stops ends the walk. */
     memset(&s, 0, sizeof s);
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, true, 2, collect, &s), POD_OK);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, true, 2, collect, &s),
+                     POD_OK);
     assert_int_equal(s.n, 2);
     memset(&s, 0, sizeof s);
     s.stop_after = 1;
-    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, true, 300, collect, &s), 1);
+    assert_int_equal(web_stream_followed(txn, BOB, INT64_MAX, UINT64_MAX, true, 300, collect, &s),
+                     1);
     assert_int_equal(s.n, 1);
-    assert_int_equal(web_stream_followed(txn, 0, INT64_MAX, true, 300, collect, &s), POD_ERR_INVAL);
+    assert_int_equal(web_stream_followed(txn, 0, INT64_MAX, UINT64_MAX, true, 300, collect, &s),
+                     POD_ERR_INVAL);
     store_txn_abort(txn);
 }
 

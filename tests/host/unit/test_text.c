@@ -435,7 +435,7 @@ test_render_markdown(void **state)
     assert_string_equal(h, "<p><img src=\"https://example.org/cat.png\" alt=\"cat\"></p>\n");
 
     h = render(state, "# Title\n\n- one\n- two\n\n> quote\n\n1. x\n\n---\n");
-    assert_contains(h, "<h1>Title</h1>");
+    assert_contains(h, "<h3>Title</h3>"); /* two levels under the page */
     assert_contains(h, "<li>one</li>");
     assert_contains(h, "<blockquote>");
     assert_contains(h, "<hr>");
@@ -577,8 +577,8 @@ test_render_tags(void **state)
                            "href=\"http://example.com/#frag\">http://example.com/#frag</a> "
                            "<a rel=\"nofollow noopener\" href=\"/p#q\">l</a></p>\n");
     h = render(state, "# Heading #tag");
-    assert_string_equal(h, "<h1>Heading <a rel=\"nofollow noopener\" "
-                           "href=\"/tags/tag\">#tag</a></h1>\n");
+    assert_string_equal(h, "<h3>Heading <a rel=\"nofollow noopener\" "
+                           "href=\"/tags/tag\">#tag</a></h3>\n");
 
     /* Code is left alone: spans, fenced and indented blocks. */
     h = render(state, "`#x` ``a ` #y`` #z");
