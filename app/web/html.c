@@ -248,7 +248,10 @@ signed_in_chrome(struct html *h, const char *pod)
                 "<span class=\"visually-hidden\"> ",
                 messages, messages);
     html_text(h, T("unread"));
-    html_raw(h, "</span></a><a href=\"/u/");
+    /* The person's own links in a menu that opens without JavaScript. */
+    html_raw(h, "</span></a><details class=\"menu\"><summary>");
+    html_text(h, req->session->user.username);
+    html_raw(h, "</summary><div class=\"menu-items\"><a href=\"/u/");
     html_text(h, req->session->user.username);
     html_raw(h, "\">");
     html_text(h, T("Profile"));
@@ -265,7 +268,8 @@ signed_in_chrome(struct html *h, const char *pod)
     html_csrf_field(h);
     html_raw(h, "<button type=\"submit\" class=\"link\">");
     html_text(h, T("Sign out"));
-    html_raw(h, "</button></form></header>\n<div class=\"layout\"><aside class=\"side\">"
+    html_raw(h, "</button></form></div></details></header>\n<div class=\"layout\"><aside "
+                "class=\"side\">"
                 "<nav aria-label=\"");
     html_text(h, T("Streams"));
     html_raw(h, "\"><ul>");

@@ -274,6 +274,7 @@ class BrowserTest(unittest.TestCase):
 
         # 2. Sign out (setup signed alice in), then in again. bob and carol
         # are added meanwhile (the pod is stopped for `plugpod user add`).
+        alice.d.find_element(By.CSS_SELECTOR, "details.menu summary").click()
         alice.submit_form("form[action='/users/sign_out']")
         self.assertFalse(alice.d.find_elements(By.CSS_SELECTOR, "#notifications-count"))
         self.assertEqual(pod.stop(), 0)
