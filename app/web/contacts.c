@@ -18,6 +18,7 @@
 #include "social/actions.h"
 #include "store/contacts.h"
 #include "store/people.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -29,36 +30,6 @@
 #include "web/ui.h"
 
 #define ASPECTS_MAX 256 /* aspects of one person the forms handle */
-
-static uint64_t
-viewer_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
-
-/* A decimal id > 0, or 0. */
-static uint64_t
-parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    v = strtoull(s, &end, 10);
-    return *end ? 0 : (uint64_t)v;
-}
-
-/* Answers requests that need a signed-in person: 401 JSON or a redirect. */
-static int
-need_session(struct web_req *req)
-{
-    if (req->session && req->session->person)
-        return 0;
-    if (req->json)
-        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
-    return web_reply_redirect(req, 302, "/users/sign_in");
-}
 
 static const char *
 str_of(const cJSON *o, const char *name)
@@ -373,7 +344,7 @@ page_person_aspects_update(struct web_req *req)
 {
     const char *new_name = web_form_value(req, "new_aspect");
     const char *why = "The request was not valid.";
-    uint64_t me = viewer_of(req), mem[ASPECTS_MAX];
+    uint64_t me = web_viewer(req), mem[ASPECTS_MAX];
     bool want[ASPECTS_MAX] = {false};
     struct store_membership m;
     struct store_person p;
@@ -381,7 +352,7 @@ page_person_aspects_update(struct web_req *req)
     struct aspects as;
     size_t old_n;
     cJSON *json = NULL;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -403,7 +374,7 @@ page_person_aspects_update(struct web_req *req)
             if (strcmp(req->form.fields[f].name, "aspect_ids[]") != 0 &&
                 strcmp(req->form.fields[f].name, "aspect_ids") != 0)
                 continue;
-            id = parse_id(req->form.fields[f].value);
+            id = web_parse_id(req->form.fields[f].value);
             for (i = 0; i < as.n && as.a[i].id != id; i++)
                 ;
             if (i == as.n) {
@@ -458,11 +429,11 @@ page_aspect_update(struct web_req *req)
 {
     const char *name = web_form_value(req, "aspect[name]");
     const char *visible = web_form_value(req, "aspect[contacts_visible]");
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_txn *txn = NULL;
     struct store_aspect a;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -477,7 +448,7 @@ page_aspect_update(struct web_req *req)
     if (store_txn_begin(req->server->store, true, &txn) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
     rc = store_aspect_get(txn, id, &a);
-    if (rc == POD_OK && a.owner != viewer_of(req))
+    if (rc == POD_OK && a.owner != web_viewer(req))
         rc = POD_ERR_NOTFOUND;
     if (rc == POD_OK) {
         if (name)
@@ -514,13 +485,13 @@ int
 page_block_delete(struct web_req *req)
 {
     struct store_txn *txn = NULL;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (store_txn_begin(req->server->store, true, &txn) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
-    rc = store_block_delete(txn, parse_id(req->params[0]), viewer_of(req));
+    rc = store_block_delete(txn, web_parse_id(req->params[0]), web_viewer(req));
     if (rc == POD_OK)
         rc = store_txn_commit(txn);
     else
@@ -701,7 +672,7 @@ aspect_manage(struct html *h, const struct store_aspect *a, const char *here)
 int
 web_contacts_page(struct web_req *req)
 {
-    uint64_t me = viewer_of(req), a_id = parse_id(web_query_value(req, "a_id"));
+    uint64_t me = web_viewer(req), a_id = web_parse_id(web_query_value(req, "a_id"));
     struct contacts_html ch = {.req = req};
     struct blocked_html bh = {.req = req};
     struct store_txn *txn = NULL;

@@ -19,6 +19,7 @@
 #include "store/notifications.h"
 #include "store/posts.h"
 #include "store/people.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -34,17 +35,6 @@
 #define RECIPIENTS_TEXT     1024
 #define EXCERPT_MAX         140 /* bytes of a post shown under its notification */
 #define CONTACTS_MAX        500 /* people offered as recipients */
-
-/* Answers requests that need a signed-in person: 401 JSON or a redirect. */
-static int
-need_session(struct web_req *req)
-{
-    if (req->session && req->session->person)
-        return 0;
-    if (req->json)
-        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
-    return web_reply_redirect(req, 302, "/users/sign_in");
-}
 
 /* A browser sent this (a form or a link): Accept names text/html. Such
  * form posts are answered with 303 to a page; other clients keep the
@@ -63,45 +53,6 @@ fail(struct web_req *req, int status, const char *message)
 {
     return req->json ? web_reply_json_error(req, status, message)
                      : web_reply_error(req, status, message);
-}
-
-static uint64_t
-me_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
-
-static uint64_t
-parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    v = strtoull(s, &end, 10);
-    return *end ? 0 : (uint64_t)v;
-}
-
-static struct store_txn *
-begin(struct web_req *req, bool write)
-{
-    struct store_txn *txn = NULL;
-
-    if (store_txn_begin(req->server->store, write, &txn) != POD_OK) {
-        web_reply_error(req, 503, "The pod's storage is not answering.");
-        return NULL;
-    }
-    return txn;
-}
-
-static int
-finish(struct store_txn *txn, int rc)
-{
-    if (rc == POD_OK)
-        return store_txn_commit(txn);
-    store_txn_abort(txn);
-    return rc;
 }
 
 /* ------------------------------------------------------------ page pieces */
@@ -367,7 +318,7 @@ page_param(struct web_req *req, const char *name, size_t dflt, size_t max)
 
     if (!s || !*s)
         return dflt;
-    v = parse_id(s);
+    v = web_parse_id(s);
     return v == 0 || v > max ? 0 : (size_t)v;
 }
 
@@ -401,7 +352,7 @@ notifications_page(struct web_req *req, size_t page, size_t per_page)
                   : "/notifications";
     if (!nl.here)
         return web_reply_error(req, 500, "Out of memory");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     nl.txn = txn;
@@ -411,7 +362,7 @@ notifications_page(struct web_req *req, size_t page, size_t per_page)
     html_raw(&h, "<div class=\"page-head\"><h1>");
     html_text(&h, T("Notifications"));
     html_raw(&h, "</h1>");
-    rc = store_notifications_unread(txn, me_of(req), &total, NULL);
+    rc = store_notifications_unread(txn, web_viewer(req), &total, NULL);
     if (rc == POD_OK && total) {
         html_raw(&h, "<form method=\"post\" action=\"/notifications/read_all\">");
         html_csrf_field(&h);
@@ -427,10 +378,11 @@ notifications_page(struct web_req *req, size_t page, size_t per_page)
         html_text(&h, T("You are all caught up."));
     html_raw(&h, "</p>\n<ul class=\"notifications\" aria-describedby=\"unread-summary\">\n");
     if (rc == POD_OK)
-        rc = store_notifications_list(txn, me_of(req), page, per_page, notif_into, &nl);
+        rc = store_notifications_list(txn, web_viewer(req), page, per_page, notif_into, &nl);
     /* Is there anything after this page? The one entry after it. */
     if (rc == POD_OK && page * per_page < 10000000)
-        rc = store_notifications_list(txn, me_of(req), page * per_page + 1, 1, count_one, &older);
+        rc = store_notifications_list(txn, web_viewer(req), page * per_page + 1, 1, count_one,
+                                      &older);
     store_txn_abort(txn);
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The notifications could not be read.");
@@ -477,7 +429,7 @@ page_notifications(struct web_req *req)
     size_t per_page, page;
     struct store_txn *txn;
     cJSON *o, *counts;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -488,12 +440,12 @@ page_notifications(struct web_req *req)
         return web_reply_error(req, 422, "page and per_page must be positive numbers.");
     if (!req->json)
         return notifications_page(req, page, per_page);
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     nl.txn = txn;
     o = cJSON_CreateObject();
-    rc = store_notifications_unread(txn, me_of(req), &total, by_type);
+    rc = store_notifications_unread(txn, web_viewer(req), &total, by_type);
     cJSON_AddNumberToObject(o, "unread_count", total);
     counts = cJSON_AddObjectToObject(o, "unread_count_by_type");
     for (int t = 1; t < STORE_NOTIF_TYPE_END; t++)
@@ -503,7 +455,7 @@ page_notifications(struct web_req *req)
         cJSON_AddNumberToObject(counts, extra_count_keys[i], 0);
     nl.arr = cJSON_AddArrayToObject(o, "notification_list");
     if (rc == POD_OK)
-        rc = store_notifications_list(txn, me_of(req), page, per_page, notif_into, &nl);
+        rc = store_notifications_list(txn, web_viewer(req), page, per_page, notif_into, &nl);
     store_txn_abort(txn);
     if (rc != POD_OK) {
         cJSON_Delete(o);
@@ -516,11 +468,11 @@ int
 page_notification_update(struct web_req *req)
 {
     const char *set = web_query_value(req, "set_unread");
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_txn *txn;
     bool unread;
     cJSON *o;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -533,10 +485,10 @@ page_notification_update(struct web_req *req)
     unread = set && strcmp(set, "true") == 0;
     if (!id)
         return fail(req, 404, "No such notification.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, store_notification_set_unread(txn, id, me_of(req), unread));
+    rc = web_txn_finish(txn, store_notification_set_unread(txn, id, web_viewer(req), unread));
     if (rc == POD_ERR_NOTFOUND)
         return fail(req, 404, "No such notification.");
     if (rc == POD_ERR_AUTH)
@@ -555,14 +507,14 @@ int
 page_notifications_read_all(struct web_req *req)
 {
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, store_notifications_read_all(txn, me_of(req)));
+    rc = web_txn_finish(txn, store_notifications_read_all(txn, web_viewer(req)));
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The notifications could not be changed.");
     if (req->json)
@@ -597,7 +549,7 @@ others_of(struct web_req *req, struct store_txn *txn, const struct store_convers
     size_t n = 0;
 
     for (uint32_t i = 0; i < c->participant_count && n < max; i++)
-        if (c->participants[i] != me_of(req) &&
+        if (c->participants[i] != web_viewer(req) &&
             (out[n] = present_person(req, txn, c->participants[i])))
             n++;
     return n;
@@ -725,7 +677,7 @@ message_into(const struct store_message *m, void *ctx)
     html_printf(h,
                 "\" id=\"m-%llu\"%s>\n<a class=\"img\" aria-hidden=\"true\" tabindex=\"-1\" "
                 "href=\"/people/",
-                (unsigned long long)m->id, m->author == me_of(mc->req) ? " data-own" : "");
+                (unsigned long long)m->id, m->author == web_viewer(mc->req) ? " data-own" : "");
     html_text(h, str_of(o, "guid"));
     html_raw(h, "\"><img class=\"avatar\" width=\"40\" height=\"40\" alt=\"");
     html_text(h, str_of(o, "name"));
@@ -753,11 +705,11 @@ conversation_for_me(struct web_req *req, struct store_txn *txn, uint64_t id,
 {
     int rc;
 
-    if (!id || !store_conversation_visible(txn, id, me_of(req), NULL))
+    if (!id || !store_conversation_visible(txn, id, web_viewer(req), NULL))
         return POD_ERR_NOTFOUND;
     rc = store_conversation_get(txn, id, c);
     if (rc == POD_OK)
-        rc = store_conversation_mark_read(txn, id, me_of(req));
+        rc = store_conversation_mark_read(txn, id, web_viewer(req));
     return rc;
 }
 
@@ -776,15 +728,15 @@ conversation_page(struct web_req *req, uint64_t id)
     int rc;
 
     /* Marked read first, so the page's unread counts know it. */
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, conversation_for_me(req, txn, id, &c));
+    rc = web_txn_finish(txn, conversation_for_me(req, txn, id, &c));
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_error(req, 404, "No such conversation.");
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The conversation could not be read.");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     html_init(&h, req);
@@ -842,15 +794,15 @@ page_conversations(struct web_req *req)
     const char *cid = web_query_value(req, "conversation_id");
     struct mailbox mb = {.req = req};
     struct html h;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     /* diaspora* shows one conversation inside the index page (#44); JSON
      * clients following an answer's redirect get the list (#45). */
     if (!req->json && cid)
-        return conversation_page(req, parse_id(cid));
-    mb.txn = begin(req, false);
+        return conversation_page(req, web_parse_id(cid));
+    mb.txn = web_txn_begin(req, false);
     if (!mb.txn)
         return req->status;
     if (req->json) {
@@ -865,7 +817,7 @@ page_conversations(struct web_req *req)
         html_raw(&h, "</a></div>\n<ul class=\"conversations\">\n");
         mb.page = &h;
     }
-    rc = store_conversations_of(mb.txn, me_of(req), MAILBOX_MAX, mailbox_into, &mb);
+    rc = store_conversations_of(mb.txn, web_viewer(req), MAILBOX_MAX, mailbox_into, &mb);
     store_txn_abort(mb.txn);
     if (rc != POD_OK) {
         cJSON_Delete(mb.arr);
@@ -891,14 +843,14 @@ page_conversation_show(struct web_req *req)
     struct store_conversation c;
     struct store_txn *txn;
     cJSON *o = NULL, *inner, *people;
-    uint64_t id = parse_id(req->params[0]);
-    int rc = need_session(req);
+    uint64_t id = web_parse_id(req->params[0]);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!req->json)
         return conversation_page(req, id);
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     rc = conversation_for_me(req, txn, id, &c);
@@ -916,7 +868,7 @@ page_conversation_show(struct web_req *req)
                 cJSON_AddItemToArray(people, p);
         }
     }
-    rc = finish(txn, rc);
+    rc = web_txn_finish(txn, rc);
     if (rc != POD_OK) {
         cJSON_Delete(o);
         if (rc == POD_ERR_NOTFOUND)
@@ -1014,7 +966,7 @@ new_conversation_form(struct web_req *req, int status, const char *error, const 
     struct recipient_rows rows = {.req = req, .chosen = chosen};
     struct html h;
 
-    rows.txn = begin(req, false);
+    rows.txn = web_txn_begin(req, false);
     if (!rows.txn)
         return req->status;
     rows.h = &h;
@@ -1033,7 +985,7 @@ new_conversation_form(struct web_req *req, int status, const char *error, const 
     html_raw(&h, "<fieldset><legend>");
     html_text(&h, T("To"));
     html_raw(&h, "</legend><ul class=\"people pick\">\n");
-    store_contacts_each(rows.txn, me_of(req), recipient_row, &rows);
+    store_contacts_each(rows.txn, web_viewer(req), recipient_row, &rows);
     store_txn_abort(rows.txn);
     html_raw(&h, "</ul>");
     if (!rows.count) {
@@ -1064,7 +1016,7 @@ new_conversation_form(struct web_req *req, int status, const char *error, const 
 int
 page_conversation_new(struct web_req *req)
 {
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -1090,7 +1042,7 @@ read_recipients(struct store_txn *txn, uint64_t me, const char *ids, bool contac
     }
     snprintf(buf, sizeof buf, "%s", ids);
     for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        id = parse_id(tok);
+        id = web_parse_id(tok);
         if (!id) {
             *why = "Recipients are numeric ids.";
             return POD_ERR_INVAL;
@@ -1141,7 +1093,7 @@ page_conversation_create(struct web_req *req)
     const char *why = "The conversation could not be started.";
     char loc[64];
     cJSON *o;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -1158,7 +1110,7 @@ page_conversation_create(struct web_req *req)
             return new_conversation_form(req, 422, T(why), person_ids, subject, text);
         return web_reply_error(req, 422, why);
     }
-    c.author = me_of(req);
+    c.author = web_viewer(req);
     c.participants[c.participant_count++] = c.author;
     snprintf(c.subject, sizeof c.subject, "%s", subject);
     c.created_at = c.updated_at = m.created_at = drv_clock_wall();
@@ -1166,7 +1118,7 @@ page_conversation_create(struct web_req *req)
     m.text = text;
     if (pod_guid_new(c.guid) != POD_OK || pod_guid_new(m.guid) != POD_OK)
         return web_reply_error(req, 500, "No random numbers.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     why = "The conversation could not be started.";
@@ -1174,7 +1126,7 @@ page_conversation_create(struct web_req *req)
                          &c, &why);
     if (rc == POD_OK)
         rc = store_conversation_add(txn, &c, &m);
-    rc = finish(txn, rc);
+    rc = web_txn_finish(txn, rc);
     if ((rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT) && from_browser(req))
         return new_conversation_form(req, 422, T(why), person_ids, subject, text);
     if (rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT)
@@ -1201,11 +1153,11 @@ int
 page_message_create(struct web_req *req)
 {
     const char *text = field(req, "message[text]", "message", "text");
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_message m = {0};
     struct store_txn *txn;
     char loc[64];
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -1214,16 +1166,16 @@ page_message_create(struct web_req *req)
     if (pod_guid_new(m.guid) != POD_OK)
         return web_reply_error(req, 500, "No random numbers.");
     m.conversation = id;
-    m.author = me_of(req);
+    m.author = web_viewer(req);
     m.text = text;
     m.created_at = drv_clock_wall();
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     /* Someone who left (or never was in it) does not learn it exists. */
     rc = id && store_conversation_visible(txn, id, m.author, NULL) ? store_message_add(txn, &m)
                                                                    : POD_ERR_NOTFOUND;
-    rc = finish(txn, rc);
+    rc = web_txn_finish(txn, rc);
     if (rc == POD_ERR_NOTFOUND || rc == POD_ERR_AUTH)
         return web_reply_error(req, 404, "No such conversation.");
     if (rc != POD_OK)
@@ -1241,17 +1193,17 @@ page_message_create(struct web_req *req)
 int
 page_conversation_leave(struct web_req *req)
 {
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = id ? store_conversation_leave(txn, id, me_of(req)) : POD_ERR_NOTFOUND;
-    rc = finish(txn, rc);
+    rc = id ? store_conversation_leave(txn, id, web_viewer(req)) : POD_ERR_NOTFOUND;
+    rc = web_txn_finish(txn, rc);
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_error(req, 404, "No such conversation.");
     if (rc != POD_OK)

@@ -31,6 +31,7 @@
 #include "store/people.h"
 #include "store/posts.h"
 #include "store/store.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/present.h"
 #include "web/reply.h"
@@ -40,44 +41,6 @@
 #define PHOTO_FILE_MAX (16 * 1024 * 1024)
 #define PERSON_SCAN    300 /* posts read at most for a person's photos */
 #define PERSON_PHOTOS  100
-
-static int
-need_session(struct web_req *req)
-{
-    if (req->session && req->session->person)
-        return 0;
-    return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
-}
-
-static uint64_t
-viewer_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
-
-static uint64_t
-parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!s || !*s || *s < '0' || *s > '9')
-        return 0;
-    v = strtoull(s, &end, 10);
-    return *end ? 0 : (uint64_t)v;
-}
-
-static struct store_txn *
-begin(struct web_req *req, bool write)
-{
-    struct store_txn *txn = NULL;
-
-    if (store_txn_begin(req->server->store, write, &txn) != POD_OK) {
-        web_reply_error(req, 503, "The pod's storage is not answering.");
-        return NULL;
-    }
-    return txn;
-}
 
 /* May viewer see ph? Pending photos: their author only; attached ones: as
  * the post. *public_out (may be NULL) says whether the post is public. */
@@ -202,7 +165,7 @@ web_photo_save(struct web_req *req, const uint8_t *data, size_t len, struct stor
             pod_why(why, why_len, "The photo could not be saved.");
         return rc;
     }
-    ph.author = viewer_of(req);
+    ph.author = web_viewer(req);
     ph.created_at = drv_clock_wall();
     rc = pod_guid_new(ph.guid);
     if (rc == POD_OK)
@@ -236,7 +199,7 @@ page_photo_create(struct web_req *req)
     struct store_txn *txn;
     char why[200] = "";
     cJSON *json, *d;
-    int status, rc = need_session(req);
+    int status, rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -258,7 +221,7 @@ page_photo_create(struct web_req *req)
     free(raw);
     if (rc != POD_OK)
         return web_reply_json_error(req, status, why);
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = cJSON_CreateObject();
@@ -273,7 +236,7 @@ page_photo_create(struct web_req *req)
 static int
 photo_of_url(struct store_txn *txn, const char *key, struct store_photo *ph)
 {
-    uint64_t id = parse_id(key);
+    uint64_t id = web_parse_id(key);
 
     if (id)
         return store_photo_get(txn, id, ph);
@@ -285,14 +248,14 @@ photo_of_url(struct store_txn *txn, const char *key, struct store_photo *ph)
 int
 page_photo_show(struct web_req *req)
 {
-    struct store_txn *txn = begin(req, false);
+    struct store_txn *txn = web_txn_begin(req, false);
     struct store_photo ph;
     cJSON *json = NULL;
 
     if (!txn)
         return req->status;
     if (photo_of_url(txn, req->params[0], &ph) == POD_OK &&
-        photo_visible(req, txn, &ph, viewer_of(req), NULL))
+        photo_visible(req, txn, &ph, web_viewer(req), NULL))
         json = web_present_photo(req, txn, &ph);
     store_txn_abort(txn);
     if (!json)
@@ -314,17 +277,17 @@ page_photo_delete(struct web_req *req)
     struct store_txn *txn;
     struct store_photo ph;
     char path[4096];
-    int rc = need_session(req), left = 0;
+    int rc = web_need_session(req), left = 0;
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     rc = photo_of_url(txn, req->params[0], &ph);
     /* As diaspora*: only the author's own photos are found; anything else
      * is 403, so ids of others' photos reveal nothing. */
-    if (rc == POD_OK && ph.author != viewer_of(req))
+    if (rc == POD_OK && ph.author != web_viewer(req))
         rc = POD_ERR_AUTH;
     if (rc == POD_ERR_NOTFOUND)
         rc = POD_ERR_AUTH;
@@ -378,7 +341,7 @@ page_photo_file(struct web_req *req)
 {
     const char *file = req->params[0], *dash = strrchr(file, '-'), *dot = strrchr(file, '.');
     char hash[65], size[16], path[4096];
-    struct file_ctx c = {req, NULL, viewer_of(req), false, false};
+    struct file_ctx c = {req, NULL, web_viewer(req), false, false};
     int rc;
 
     if (!dash || !dot || dot < dash || strcmp(dot, ".jpg") != 0 || dash - file != 64 ||
@@ -390,7 +353,7 @@ page_photo_file(struct web_req *req)
     size[dot - dash - 1] = '\0';
     if (media_photo_path(store_dir(req->server->store), hash, size, path, sizeof path) != POD_OK)
         return web_reply_error(req, 404, "There is no such picture.");
-    c.txn = begin(req, false);
+    c.txn = web_txn_begin(req, false);
     if (!c.txn)
         return req->status;
     rc = store_photos_by_hash(c.txn, hash, file_one, &c);
@@ -441,12 +404,12 @@ person_post(uint64_t post, int64_t created_at, void *ctx)
 int
 page_person_photos(struct web_req *req)
 {
-    struct person_ctx c = {req, NULL, viewer_of(req), NULL, 0};
+    struct person_ctx c = {req, NULL, web_viewer(req), NULL, 0};
     struct store_person person;
     cJSON *json;
     int rc;
 
-    c.txn = begin(req, false);
+    c.txn = web_txn_begin(req, false);
     if (!c.txn)
         return req->status;
     rc = store_person_get_by_guid(c.txn, req->params[0], &person);

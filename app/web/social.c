@@ -22,6 +22,7 @@
 #include "store/people.h"
 #include "store/posts.h"
 #include "task/keygen.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -33,35 +34,6 @@
 
 #define STREAM_PAGE 15
 #define STREAM_SCAN 300 /* index entries read at most for one page */
-
-/* Answers requests that need a signed-in person: 401 JSON or a redirect. */
-static int
-need_session(struct web_req *req)
-{
-    if (req->session && req->session->person)
-        return 0;
-    if (req->json)
-        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
-    return web_reply_redirect(req, 302, "/users/sign_in");
-}
-
-static uint64_t
-viewer_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
-
-static uint64_t
-parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!s || !*s || *s == '-')
-        return 0;
-    v = strtoull(s, &end, 10);
-    return *end ? 0 : (uint64_t)v;
-}
 
 /* Maps an action's error to an answer. */
 static int
@@ -80,29 +52,6 @@ reply_action_error(struct web_req *req, int rc, const char *why)
     default:
         return web_reply_error(req, 500, "The pod could not do that.");
     }
-}
-
-/* Begins a write transaction, or answers 503. */
-static struct store_txn *
-begin(struct web_req *req, bool write)
-{
-    struct store_txn *txn = NULL;
-
-    if (store_txn_begin(req->server->store, write, &txn) != POD_OK) {
-        web_reply_error(req, 503, "The pod's storage is not answering.");
-        return NULL;
-    }
-    return txn;
-}
-
-/* Commits txn when rc is POD_OK, aborts otherwise; returns the outcome. */
-static int
-finish(struct store_txn *txn, int rc)
-{
-    if (rc == POD_OK)
-        return store_txn_commit(txn);
-    store_txn_abort(txn);
-    return rc;
 }
 
 /* ------------------------------------------------------------ current user */
@@ -140,7 +89,7 @@ count_sharing(const struct store_contact *c, void *ctx)
 static cJSON *
 current_user_json(struct web_req *req, struct store_txn *txn)
 {
-    uint64_t me = viewer_of(req);
+    uint64_t me = web_viewer(req);
     cJSON *o = present_person(req, txn, me);
     struct aspects_json aj;
     struct counter following = {0};
@@ -168,11 +117,11 @@ page_bookmarklet(struct web_req *req)
     struct html h;
     cJSON *user;
     char *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     user = current_user_json(req, txn);
@@ -286,7 +235,7 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
     const char *bid = web_query_value(req, "before_id");
     int64_t max_time = INT64_MAX;
     uint64_t before_id = UINT64_MAX;
-    struct page pg = {.req = req, .viewer = viewer_of(req)};
+    struct page pg = {.req = req, .viewer = web_viewer(req)};
     struct people_set *members = NULL;
     struct store_txn *txn;
     char *end;
@@ -308,7 +257,7 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
             before_id = b;
         }
     }
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     pg.txn = txn;
@@ -325,7 +274,7 @@ reply_stream_walk(struct web_req *req, enum stream_kind kind, uint64_t who, cons
             struct store_aspect a;
             if (strcmp(req->query.fields[i].name, "a_ids[]") != 0)
                 continue;
-            if (store_aspect_get(txn, parse_id(req->query.fields[i].value), &a) == POD_OK &&
+            if (store_aspect_get(txn, web_parse_id(req->query.fields[i].value), &a) == POD_OK &&
                 a.owner == pg.viewer) {
                 store_memberships_of_aspect(txn, a.id, add_aspect_member, members);
                 one_aspect = one_aspect ? UINT64_MAX : a.id;
@@ -395,7 +344,7 @@ int
 page_stream(struct web_req *req)
 {
     struct stream_look look = {T("Stream"), NULL, true};
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     return rc ? rc : reply_stream(req, STREAM_MAIN, 0, NULL, &look);
 }
@@ -412,7 +361,7 @@ page_public_stream(struct web_req *req)
 static int
 signed_in_stream(struct web_req *req, enum stream_kind kind, const struct stream_look *look)
 {
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     return rc ? rc : reply_stream(req, kind, 0, NULL, look);
 }
@@ -472,7 +421,7 @@ page_tag_stream(struct web_req *req)
 int
 page_person_stream(struct web_req *req)
 {
-    struct store_txn *txn = begin(req, false);
+    struct store_txn *txn = web_txn_begin(req, false);
     struct store_person p;
     struct stream_look look = {NULL, NULL, false};
     int rc;
@@ -518,7 +467,7 @@ static int
 posts_json(struct web_req *req, struct store_txn *txn, enum stream_kind kind, uint64_t who,
            const char *tag, struct web_stream_cursor *cur, cJSON **out)
 {
-    struct page pg = {.req = req, .txn = txn, .viewer = viewer_of(req)};
+    struct page pg = {.req = req, .txn = txn, .viewer = web_viewer(req)};
     int rc;
 
     *out = NULL;
@@ -575,7 +524,7 @@ read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, si
         cJSON_ArrayForEach(it, a)
         {
             uint64_t id = cJSON_IsNumber(it)   ? (uint64_t)it->valuedouble
-                          : cJSON_IsString(it) ? parse_id(it->valuestring)
+                          : cJSON_IsString(it) ? web_parse_id(it->valuestring)
                                                : 0;
             if (cJSON_IsString(it) && strcmp(it->valuestring, "public") == 0) {
                 np->public = true;
@@ -595,7 +544,7 @@ read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, si
         np->all_aspects = true;
         return POD_OK;
     }
-    ids[0] = parse_id(form);
+    ids[0] = web_parse_id(form);
     np->aspect_count = 1;
     return ids[0] ? POD_OK : POD_ERR_INVAL;
 }
@@ -618,7 +567,7 @@ read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size
             if (strcmp(req->form.fields[i].name, "photos") != 0 &&
                 strcmp(req->form.fields[i].name, "photos[]") != 0)
                 continue;
-            id = parse_id(req->form.fields[i].value);
+            id = web_parse_id(req->form.fields[i].value);
             if (!id || np->photo_count == cap)
                 return POD_ERR_INVAL;
             ids[np->photo_count++] = id;
@@ -629,7 +578,7 @@ read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size
         return POD_OK;
     if (!cJSON_IsArray(ph)) {
         id = cJSON_IsNumber(ph) && ph->valuedouble >= 1 ? (uint64_t)ph->valuedouble
-             : cJSON_IsString(ph)                       ? parse_id(ph->valuestring)
+             : cJSON_IsString(ph)                       ? web_parse_id(ph->valuestring)
                                                         : 0;
         if (!id)
             return POD_ERR_INVAL;
@@ -639,7 +588,7 @@ read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size
     cJSON_ArrayForEach(it, ph)
     {
         id = cJSON_IsNumber(it) && it->valuedouble >= 1 ? (uint64_t)it->valuedouble
-             : cJSON_IsString(it)                       ? parse_id(it->valuestring)
+             : cJSON_IsString(it)                       ? web_parse_id(it->valuestring)
                                                         : 0;
         if (!id || np->photo_count == cap)
             return POD_ERR_INVAL;
@@ -681,7 +630,7 @@ page_status_message_create(struct web_req *req)
     struct store_txn *txn;
     char why[160] = "";
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -714,21 +663,21 @@ page_status_message_create(struct web_req *req)
     }
     if ((!np.text || !*np.text) && np.photo_count == 0)
         return web_reply_error(req, 422, "A post needs some text or a photo.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = social_post_create(txn, viewer_of(req), &np, &req->arena, &post, why, sizeof why);
-    rc = finish(txn, rc);
+    rc = social_post_create(txn, web_viewer(req), &np, &req->arena, &post, why, sizeof why);
+    rc = web_txn_finish(txn, rc);
     if (rc != POD_OK)
         return reply_action_error(req, rc, why);
     LOG_INFO("web", "%s posted %s (%s)", req->session->user.username, post.guid,
              post.public ? "public" : "limited");
     if (!req->json)
         return ui_redirect_back(req, "/stream");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
-    json = present_post(req, txn, &post, viewer_of(req), false);
+    json = present_post(req, txn, &post, web_viewer(req), false);
     store_txn_abort(txn);
     return web_reply_json(req, 201, json);
 }
@@ -760,7 +709,7 @@ reply_post_page(struct web_req *req, struct store_txn *txn, const struct store_p
     html_raw(&h, "<h1 class=\"visually-hidden\">");
     html_text(&h, T("Post"));
     html_raw(&h, "</h1>");
-    ui_post(&h, txn, json, viewer_of(req), true);
+    ui_post(&h, txn, json, web_viewer(req), true);
     cJSON_Delete(json);
     html_page_end(&h);
     return web_reply_html(req, 200, &h);
@@ -769,16 +718,16 @@ reply_post_page(struct web_req *req, struct store_txn *txn, const struct store_p
 int
 page_post_show(struct web_req *req)
 {
-    struct store_txn *txn = begin(req, false);
+    struct store_txn *txn = web_txn_begin(req, false);
     struct store_post p;
     cJSON *json = NULL;
     int rc;
 
     if (!txn)
         return req->status;
-    rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, &p);
+    rc = social_post_find(txn, req->params[0], web_viewer(req), &req->arena, &p);
     if (rc == POD_OK)
-        json = present_post(req, txn, &p, viewer_of(req), true);
+        json = present_post(req, txn, &p, web_viewer(req), true);
     if (rc == POD_OK && !req->json) {
         rc = reply_post_page(req, txn, &p, json);
         store_txn_abort(txn);
@@ -801,7 +750,7 @@ post_path(struct web_req *req, const struct store_post *p)
 static int
 post_for_action(struct web_req *req, struct store_txn *txn, struct store_post *p)
 {
-    int rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, p);
+    int rc = social_post_find(txn, req->params[0], web_viewer(req), &req->arena, p);
 
     if (rc != POD_OK)
         web_reply_json_error(req, 404, "Not found.");
@@ -814,11 +763,11 @@ post_for_action(struct web_req *req, struct store_txn *txn, struct store_post *p
 static int
 begin_post_action(struct web_req *req, struct store_txn **txn, struct store_post *p)
 {
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    *txn = begin(req, true);
+    *txn = web_txn_begin(req, true);
     if (!*txn)
         return req->status;
     if (post_for_action(req, *txn, p) != POD_OK) {
@@ -837,7 +786,7 @@ page_post_delete(struct web_req *req)
 
     if (rc)
         return rc;
-    rc = finish(txn, social_post_delete(txn, viewer_of(req), p.id));
+    rc = web_txn_finish(txn, social_post_delete(txn, web_viewer(req), p.id));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
@@ -866,8 +815,8 @@ list_comment(const struct store_comment *c, void *ctx)
 int
 page_comments_index(struct web_req *req)
 {
-    struct store_txn *txn = begin(req, false);
-    struct comment_list cl = {.req = req, .viewer = viewer_of(req)};
+    struct store_txn *txn = web_txn_begin(req, false);
+    struct comment_list cl = {.req = req, .viewer = web_viewer(req)};
     struct store_post p;
 
     if (!txn)
@@ -899,13 +848,13 @@ page_comment_create(struct web_req *req)
     rc = begin_post_action(req, &txn, &p);
     if (rc)
         return rc;
-    rc = finish(txn, social_comment_create(txn, viewer_of(req), p.id, text, &req->arena, &c, why,
-                                           sizeof why));
+    rc = web_txn_finish(txn, social_comment_create(txn, web_viewer(req), p.id, text, &req->arena,
+                                                   &c, why, sizeof why));
     if (rc != POD_OK)
         return reply_action_error(req, rc, why);
     if (!req->json)
         return ui_redirect_back(req, post_path(req, &p));
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = present_comment(req, txn, &c);
@@ -922,7 +871,8 @@ page_comment_delete(struct web_req *req)
 
     if (rc)
         return rc;
-    rc = finish(txn, social_comment_delete(txn, viewer_of(req), parse_id(req->params[1])));
+    rc = web_txn_finish(txn,
+                        social_comment_delete(txn, web_viewer(req), web_parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
@@ -941,12 +891,12 @@ page_like_create(struct web_req *req)
 
     if (rc)
         return rc;
-    rc = finish(txn, social_like(txn, viewer_of(req), STORE_LIKE_POST, p.id, &l));
+    rc = web_txn_finish(txn, social_like(txn, web_viewer(req), STORE_LIKE_POST, p.id, &l));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
         return ui_redirect_back(req, post_path(req, &p));
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = present_like(req, txn, &l);
@@ -963,7 +913,8 @@ page_like_delete(struct web_req *req)
 
     if (rc)
         return rc;
-    rc = finish(txn, social_like_delete(txn, viewer_of(req), parse_id(req->params[1])));
+    rc =
+        web_txn_finish(txn, social_like_delete(txn, web_viewer(req), web_parse_id(req->params[1])));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
@@ -978,29 +929,29 @@ page_reshare_create(struct web_req *req)
     struct store_post root, post;
     struct store_txn *txn;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!root_guid)
         root_guid = web_json_value(req, "root_guid", NULL);
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = social_post_find(txn, root_guid, viewer_of(req), &req->arena, &root);
+    rc = social_post_find(txn, root_guid, web_viewer(req), &req->arena, &root);
     if (rc == POD_OK)
-        rc = social_reshare(txn, viewer_of(req), root.id, &req->arena, &post);
-    rc = finish(txn, rc);
+        rc = social_reshare(txn, web_viewer(req), root.id, &req->arena, &post);
+    rc = web_txn_finish(txn, rc);
     if (rc == POD_ERR_AUTH || rc == POD_ERR_EXISTS)
         return web_reply_json_error(req, 422, "That post cannot be reshared.");
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
         return ui_redirect_back(req, post_path(req, &post));
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
-    json = present_post(req, txn, &post, viewer_of(req), true);
+    json = present_post(req, txn, &post, web_viewer(req), true);
     store_txn_abort(txn);
     return web_reply_json(req, 201, json);
 }
@@ -1015,7 +966,7 @@ page_aspect_create(struct web_req *req)
     const char *visible = web_form_value(req, "aspect[contacts_visible]");
     struct store_txn *txn;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -1027,14 +978,14 @@ page_aspect_create(struct web_req *req)
         visible = web_json_value(req, "contacts_visible", NULL);
     if (!name || strlen(name) > STORE_ASPECT_NAME_BYTES)
         return web_reply_error(req, 422, "An aspect needs a name of at most 20 characters.");
-    a.owner = viewer_of(req);
+    a.owner = web_viewer(req);
     snprintf(a.name, sizeof a.name, "%s", name);
     a.contacts_visible = visible && (!strcmp(visible, "1") || !strcmp(visible, "true"));
     a.created_at = drv_clock_wall();
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, store_aspect_add(txn, &a));
+    rc = web_txn_finish(txn, store_aspect_add(txn, &a));
     if (rc == POD_ERR_EXISTS || rc == POD_ERR_LIMIT || rc == POD_ERR_INVAL)
         return web_reply_error(req, 422,
                                rc == POD_ERR_EXISTS
@@ -1055,22 +1006,22 @@ page_aspect_create(struct web_req *req)
 int
 page_aspect_delete(struct web_req *req)
 {
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_aspect a;
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     rc = store_aspect_get(txn, id, &a);
-    if (rc == POD_OK && a.owner != viewer_of(req))
+    if (rc == POD_OK && a.owner != web_viewer(req))
         rc = POD_ERR_NOTFOUND;
     if (rc == POD_OK)
         rc = store_aspect_delete(txn, id);
-    rc = finish(txn, rc);
+    rc = web_txn_finish(txn, rc);
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     /* A browser's form goes back where it came from (303); clients get
@@ -1102,7 +1053,7 @@ page_membership_create(struct web_req *req)
     struct store_membership m;
     struct store_txn *txn;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
@@ -1110,18 +1061,19 @@ page_membership_create(struct web_req *req)
         aspect = web_form_value(req, "aspect_id");
     if (!person)
         person = web_form_value(req, "person_id");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = social_aspect_add_person(txn, viewer_of(req), parse_id(aspect), parse_id(person), &m);
-    rc = finish(txn, rc);
+    rc = social_aspect_add_person(txn, web_viewer(req), web_parse_id(aspect), web_parse_id(person),
+                                  &m);
+    rc = web_txn_finish(txn, rc);
     if (rc == POD_ERR_EXISTS)
         return web_reply_error(req, 409, "That person is in the aspect already.");
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
         return ui_redirect_back(req, "/contacts");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = membership_json(txn, &m);
@@ -1135,19 +1087,19 @@ page_membership_delete(struct web_req *req)
     struct store_membership m;
     struct store_txn *txn;
     cJSON *json = NULL;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = store_membership_get(txn, parse_id(req->params[0]), &m);
+    rc = store_membership_get(txn, web_parse_id(req->params[0]), &m);
     if (rc == POD_OK) {
         json = membership_json(txn, &m);
-        rc = social_aspect_remove_membership(txn, viewer_of(req), m.id);
+        rc = social_aspect_remove_membership(txn, web_viewer(req), m.id);
     }
-    rc = finish(txn, rc);
+    rc = web_txn_finish(txn, rc);
     if (rc != POD_OK) {
         cJSON_Delete(json);
         return reply_action_error(req, rc, NULL);
@@ -1226,20 +1178,20 @@ page_contacts(struct web_req *req)
 {
     const char *set = web_query_value(req, "set");
     struct contacts_page cp = {.req = req};
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     /* The page (contacts.c); diaspora* clients take a CSRF token from it. */
     if (!req->json)
         return web_contacts_page(req);
-    cp.txn = begin(req, false);
+    cp.txn = web_txn_begin(req, false);
     if (!cp.txn)
         return req->status;
     cp.arr = cJSON_CreateArray();
-    cp.aspect = parse_id(web_query_value(req, "a_id"));
+    cp.aspect = web_parse_id(web_query_value(req, "a_id"));
     cp.only_sharing = set && strcmp(set, "only_sharing") == 0;
-    store_contacts_each(cp.txn, viewer_of(req), contact_into, &cp);
+    store_contacts_each(cp.txn, web_viewer(req), contact_into, &cp);
     store_txn_abort(cp.txn);
     return web_reply_json(req, 200, cp.arr);
 }
@@ -1280,7 +1232,7 @@ page_people_search(struct web_req *req)
         return web_search_page(req);
     if (!q || strlen(q) < 2 || strlen(q) > 255)
         return web_reply_json(req, 200, cJSON_CreateArray());
-    sc.txn = begin(req, false);
+    sc.txn = web_txn_begin(req, false);
     if (!sc.txn)
         return req->status;
     sc.arr = cJSON_CreateArray();
@@ -1293,13 +1245,13 @@ page_people_search(struct web_req *req)
 int
 web_person_json(struct web_req *req, const char *guid)
 {
-    struct store_txn *txn = begin(req, false);
+    struct store_txn *txn = web_txn_begin(req, false);
     struct store_person p;
     struct store_profile pr;
     struct store_contact c;
     struct membership_arr ma = {NULL, NULL, 0, false};
     cJSON *o, *profile, *avatar, *contact;
-    uint64_t me = viewer_of(req);
+    uint64_t me = web_viewer(req);
     int rc;
 
     if (!txn)
@@ -1356,16 +1308,16 @@ page_block_create(struct web_req *req)
     const char *person = web_json_value(req, "block", "person_id");
     struct store_txn *txn;
     uint64_t id;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!person)
         person = web_form_value(req, "block[person_id]");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, social_block(txn, viewer_of(req), parse_id(person), &id));
+    rc = web_txn_finish(txn, social_block(txn, web_viewer(req), web_parse_id(person), &id));
     if (rc != POD_OK && rc != POD_ERR_EXISTS)
         return reply_action_error(req, rc, NULL);
     if (!req->json)
@@ -1381,19 +1333,19 @@ page_comment_like_create(struct web_req *req)
     struct store_like l;
     struct store_txn *txn;
     cJSON *json;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
     /* social_like checks that the comment's post is visible to the viewer. */
-    rc = finish(txn,
-                social_like(txn, viewer_of(req), STORE_LIKE_COMMENT, parse_id(req->params[0]), &l));
+    rc = web_txn_finish(txn, social_like(txn, web_viewer(req), STORE_LIKE_COMMENT,
+                                         web_parse_id(req->params[0]), &l));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = present_like(req, txn, &l);
@@ -1406,20 +1358,20 @@ page_comment_like_delete(struct web_req *req)
 {
     struct store_like l;
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = store_like_get(txn, parse_id(req->params[1]), &l);
+    rc = store_like_get(txn, web_parse_id(req->params[1]), &l);
     if (rc == POD_OK &&
-        (l.target_type != STORE_LIKE_COMMENT || l.target != parse_id(req->params[0])))
+        (l.target_type != STORE_LIKE_COMMENT || l.target != web_parse_id(req->params[0])))
         rc = POD_ERR_NOTFOUND;
     if (rc == POD_OK)
-        rc = social_like_delete(txn, viewer_of(req), l.id);
-    rc = finish(txn, rc);
+        rc = social_like_delete(txn, web_viewer(req), l.id);
+    rc = web_txn_finish(txn, rc);
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     return web_reply(req, 204, "application/json", "", 0, NULL);
@@ -1436,11 +1388,11 @@ page_participation(struct web_req *req)
 
     if (rc)
         return rc;
-    if (!on && !store_participation_get(txn, viewer_of(req), p.id)) {
+    if (!on && !store_participation_get(txn, web_viewer(req), p.id)) {
         store_txn_abort(txn);
         return web_reply_json_error(req, 422, "You do not follow this post.");
     }
-    rc = finish(txn, store_participation_set(txn, viewer_of(req), p.id, on));
+    rc = web_txn_finish(txn, store_participation_set(txn, web_viewer(req), p.id, on));
     if (rc != POD_OK)
         return reply_action_error(req, rc, NULL);
     return web_reply(req, on ? 201 : 200, "application/json", "{}", 2, NULL);

@@ -17,6 +17,7 @@
 #include "store/contacts.h"
 #include "store/mentions.h"
 #include "store/posts.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/ui.h"
@@ -33,56 +34,6 @@
 #define COORD_MAX      31
 
 /* ------------------------------------------------------------ helpers */
-
-static int
-need_session(struct web_req *req)
-{
-    if (req->session && req->session->person)
-        return 0;
-    if (req->json)
-        return web_reply_json_error(req, 401, "You need to sign in or sign up before continuing.");
-    return web_reply_redirect(req, 302, "/users/sign_in");
-}
-
-static uint64_t
-viewer_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
-
-/* A decimal id > 0, or 0. */
-static uint64_t
-parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    v = strtoull(s, &end, 10);
-    return *end ? 0 : (uint64_t)v;
-}
-
-static struct store_txn *
-begin(struct web_req *req, bool write)
-{
-    struct store_txn *txn = NULL;
-
-    if (store_txn_begin(req->server->store, write, &txn) != POD_OK) {
-        web_reply_error(req, 503, "The pod's storage is not answering.");
-        return NULL;
-    }
-    return txn;
-}
-
-static int
-finish(struct store_txn *txn, int rc)
-{
-    if (rc == POD_OK)
-        return store_txn_commit(txn);
-    store_txn_abort(txn);
-    return rc;
-}
 
 /* A field from the JSON body or else the form. */
 static const char *
@@ -273,31 +224,31 @@ page_poll_participation_create(struct web_req *req)
     const char *answer = field(req, "poll_answer_id");
     const char *poll_id = field(req, "poll_id");
     const char *post_id = field(req, "post_id");
-    uint64_t ans = parse_id(answer);
+    uint64_t ans = web_parse_id(answer);
     struct store_txn *txn;
     struct store_post p;
     cJSON *json, *poll = NULL;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!ans || ans > STORE_POLL_MAX_ANSWERS)
         return web_reply_json_error(req, 422, "poll_answer_id is not an answer of this poll.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = social_post_find(txn, req->params[0], viewer_of(req), &req->arena, &p);
+    rc = social_post_find(txn, req->params[0], web_viewer(req), &req->arena, &p);
     if (rc != POD_OK) {
         store_txn_abort(txn);
         return web_reply_json_error(req, 404, "Not found.");
     }
     /* poll_id and post_id are the post's id (present_post); others are wrong. */
-    if ((poll_id && *poll_id && parse_id(poll_id) != p.id) ||
-        (post_id && *post_id && parse_id(post_id) != p.id)) {
+    if ((poll_id && *poll_id && web_parse_id(poll_id) != p.id) ||
+        (post_id && *post_id && web_parse_id(post_id) != p.id)) {
         store_txn_abort(txn);
         return web_reply_json_error(req, 422, "poll_id or post_id is not this post's.");
     }
-    rc = finish(txn, store_poll_vote(txn, p.id, viewer_of(req), (uint32_t)(ans - 1)));
+    rc = web_txn_finish(txn, store_poll_vote(txn, p.id, web_viewer(req), (uint32_t)(ans - 1)));
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_json_error(req, 404, "This post has no poll.");
     if (rc == POD_ERR_EXISTS)
@@ -308,10 +259,10 @@ page_poll_participation_create(struct web_req *req)
         return web_reply_json_error(req, 500, "The vote could not be stored.");
     if (!req->json)
         return ui_redirect_back(req, pod_arena_printf(&req->arena, "/posts/%s", p.guid) ?: "/");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
-    json = present_post(req, txn, &p, viewer_of(req), false);
+    json = present_post(req, txn, &p, web_viewer(req), false);
     store_txn_abort(txn);
     if (json)
         poll = cJSON_DetachItemFromObjectCaseSensitive(json, "poll");
@@ -443,7 +394,7 @@ mentions_walk(struct store_txn *txn, uint64_t viewer, int64_t max_time, uint64_t
 int
 page_followed_tags_stream(struct web_req *req)
 {
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     return rc ? rc
               : web_reply_stream(req, followed_walk, T("#Followed tags"),
@@ -453,7 +404,7 @@ page_followed_tags_stream(struct web_req *req)
 int
 page_mentions_stream(struct web_req *req)
 {
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     return rc ? rc
               : web_reply_stream(req, mentions_walk, T("@Mentions"), T("Posts that mention you."));
@@ -503,18 +454,18 @@ page_tag_followings_index(struct web_req *req)
 {
     struct following_list fl;
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!req->json)
         return web_tag_followings_page(req);
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     fl.txn = txn;
     fl.arr = cJSON_CreateArray();
-    rc = store_tags_followed_each(txn, viewer_of(req), list_following, &fl);
+    rc = store_tags_followed_each(txn, web_viewer(req), list_following, &fl);
     store_txn_abort(txn);
     if (rc < 0) {
         cJSON_Delete(fl.arr);
@@ -531,16 +482,16 @@ page_tag_following_create(struct web_req *req)
     struct store_txn *txn;
     cJSON *json;
     uint64_t id = 0;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!tag)
         return web_reply_error(req, 422, "A tag name has 1 to 64 bytes.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, store_tag_follow(txn, viewer_of(req), tag, &id));
+    rc = web_txn_finish(txn, store_tag_follow(txn, web_viewer(req), tag, &id));
     /* A browser's second click on "Follow" changes nothing: back it goes. */
     if (rc == POD_ERR_EXISTS && !req->json)
         return ui_redirect_back(req, "/tag_followings");
@@ -552,7 +503,7 @@ page_tag_following_create(struct web_req *req)
         return web_reply_error(req, 500, "The tag could not be followed.");
     if (!req->json)
         return ui_redirect_back(req, "/tag_followings");
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     json = tag_following_json(txn, id, tag);
@@ -563,18 +514,18 @@ page_tag_following_create(struct web_req *req)
 int
 page_tag_following_delete(struct web_req *req)
 {
-    uint64_t id = parse_id(req->params[0]);
+    uint64_t id = web_parse_id(req->params[0]);
     struct store_txn *txn;
-    int rc = need_session(req);
+    int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!id)
         return web_reply_error(req, 404, "Not found.");
-    txn = begin(req, true);
+    txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = finish(txn, store_tag_unfollow(txn, viewer_of(req), id));
+    rc = web_txn_finish(txn, store_tag_unfollow(txn, web_viewer(req), id));
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_error(req, 404, "Not found.");
     if (rc == POD_ERR_AUTH)
@@ -622,11 +573,11 @@ page_tags_search(struct web_req *req)
     if (!q || strlen(q) < 2 || !(th.query = tag_normal(req, q)))
         return web_reply_json_error(req, 422, "The query needs at least 2 characters.");
     if (lim && *lim) {
-        limit = parse_id(lim);
+        limit = web_parse_id(lim);
         if (limit == 0 || limit > TAG_SEARCH_MAX)
             limit = limit ? TAG_SEARCH_MAX : 1;
     }
-    txn = begin(req, false);
+    txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
     th.arr = cJSON_CreateArray();

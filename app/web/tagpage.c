@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "store/contacts.h"
+#include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -21,12 +22,6 @@
 #include "web/server.h"
 #include "web/session.h"
 #include "web/ui.h"
-
-static uint64_t
-viewer_of(const struct web_req *req)
-{
-    return req->session ? req->session->person : 0;
-}
 
 struct following_find {
     const char *tag;
@@ -97,7 +92,7 @@ web_tag_follow_button(struct html *h, struct store_txn *txn, uint64_t viewer, co
 int
 web_tag_page(struct web_req *req, const char *tag)
 {
-    uint64_t viewer = viewer_of(req);
+    uint64_t viewer = web_viewer(req);
     const char *here = pod_arena_printf(&req->arena, "/tags/%s", web_url_encode(req, tag));
     const char *title = pod_arena_printf(&req->arena, "#%s", tag);
     const cJSON *post, *last = NULL;
@@ -208,7 +203,7 @@ web_tag_followings_page(struct web_req *req)
                  "<h2 id=\"followed-h\">");
     html_text(&h, T("Tags you follow"));
     html_raw(&h, "</h2>");
-    store_tags_followed_each(txn, viewer_of(req), following_row, &fh);
+    store_tags_followed_each(txn, web_viewer(req), following_row, &fh);
     store_txn_abort(txn);
     if (fh.shown) {
         html_raw(&h, "</ul><p><a href=\"/followed_tags\">");
