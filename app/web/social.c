@@ -110,6 +110,23 @@ current_user_json(struct web_req *req, struct store_txn *txn)
     return o;
 }
 
+/* What a bookmarklet shares: "### title" (or the URL), the notes quoted,
+ * and the URL (query fields title, url, notes, as diaspora*'s). */
+static const char *
+bookmarklet_text(struct web_req *req)
+{
+    const char *title = web_query_value(req, "title");
+    const char *url = web_query_value(req, "url");
+    const char *notes = web_query_value(req, "notes");
+
+    if (!title && !url && !notes)
+        return NULL;
+    return pod_arena_printf(&req->arena, "%s%s%s%s%s%s%s", title && *title ? "### " : "",
+                            title ? title : "", title && *title ? "\n\n" : "",
+                            notes && *notes ? "> " : "", notes ? notes : "",
+                            notes && *notes ? "\n\n" : "", url ? url : "");
+}
+
 int
 page_bookmarklet(struct web_req *req)
 {
@@ -125,13 +142,14 @@ page_bookmarklet(struct web_req *req)
     if (!txn)
         return req->status;
     user = current_user_json(req, txn);
-    store_txn_abort(txn);
     json = user ? cJSON_PrintUnformatted(user) : NULL;
     cJSON_Delete(user);
-    if (!json)
+    if (!json) {
+        store_txn_abort(txn);
         return web_reply_error(req, 500, "The page could not be made.");
+    }
     html_init(&h, req);
-    html_page_begin(&h, "Share");
+    html_page_begin(&h, T("Share"));
     /* gon's layout, on one line, as diaspora* clients scrape it; in a
      * comment, not a script: pages run no inline script (CSP). '<', '>'
      * and '&' are escaped as JSON allows, so nothing can end the comment. */
@@ -142,11 +160,12 @@ page_bookmarklet(struct web_req *req)
         else
             html_printf(&h, "%c", *p);
     }
-    html_raw(&h, ";gon.appConfig={};gon.preloads={}; -->\n<section><h1>");
+    html_raw(&h, ";gon.appConfig={};gon.preloads={}; -->\n<h1>");
     html_text(&h, T("Share"));
-    html_raw(&h, "</h1><p class=\"muted\">");
-    html_text(&h, T("Use the publisher on your stream to share something."));
-    html_raw(&h, "</p></section>\n");
+    html_raw(&h, "</h1>");
+    /* The bookmarklet of other sites opens this page with what to share. */
+    ui_publisher(&h, txn, web_viewer(req), 0, bookmarklet_text(req), "/stream");
+    store_txn_abort(txn);
     cJSON_free(json);
     html_page_end(&h);
     return web_reply_html(req, 200, &h);

@@ -506,7 +506,8 @@ aspect_option(const struct store_aspect *a, void *ctx)
 }
 
 void
-ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t aspect)
+ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t aspect,
+             const char *text, const char *return_to)
 {
     struct web_req *req = h->req;
     struct aspect_options ao = {h, aspect};
@@ -515,13 +516,15 @@ ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t as
                 "enctype=\"multipart/form-data\">");
     html_csrf_field(h);
     html_raw(h, "<input type=\"hidden\" name=\"return_to\" value=\"");
-    html_text(h, req->path);
+    html_text(h, return_to ? return_to : req->path);
     html_raw(h, "\"><label class=\"visually-hidden\" for=\"publisher-text\">");
     html_text(h, T("What's on your mind?"));
     html_raw(h, "</label><textarea id=\"publisher-text\" name=\"status_message[text]\" "
                 "maxlength=\"65535\" data-autocomplete placeholder=\"");
     html_text(h, T("What's on your mind?"));
-    html_raw(h, "\"></textarea><div class=\"preview\" aria-live=\"polite\"></div>"
+    html_raw(h, "\">");
+    html_text(h, text);
+    html_raw(h, "</textarea><div class=\"preview\" aria-live=\"polite\"></div>"
                 "<details><summary>");
     html_text(h, T("Photo"));
     html_raw(h, "</summary><label for=\"publisher-photo\">");
@@ -619,7 +622,7 @@ ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool 
         html_raw(&h, "</p>");
     }
     if (publisher && viewer)
-        ui_publisher(&h, txn, viewer, aspect);
+        ui_publisher(&h, txn, viewer, aspect, NULL, NULL);
     html_raw(&h, "<div class=\"stream\">\n");
     cJSON_ArrayForEach(post, arr)
     {

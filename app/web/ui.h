@@ -57,8 +57,10 @@ void ui_post(struct html *h, struct store_txn *txn, const cJSON *post, uint64_t 
 
 /* The publisher: text with Markdown preview and autocomplete, audience
  * (public, all aspects, one aspect; preselected when aspect is not 0),
- * a photo, a poll and a location. */
-void ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t aspect);
+ * a photo, a poll and a location. text (may be NULL) fills the text box;
+ * the post's page returns to return_to (NULL: this page). */
+void ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t aspect,
+                  const char *text, const char *return_to);
 
 /* A whole stream page: heading, an optional publisher, the posts of arr
  * (present_post objects, newest first; taken) and, when next_time is not

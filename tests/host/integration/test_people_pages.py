@@ -349,6 +349,22 @@ class PeoplePages(unittest.TestCase):
         # Only one's own blocks can be removed.
         self.form("alice", "/blocks/%s" % m.group(1), {"_method": "delete"}, expect=404)
 
+    def test_bookmarklet_prefills_the_publisher(self):
+        # Other sites' "share on diaspora*" opens /bookmarklet?title=&url=&notes=.
+        status, _, body = self.b["carol"].get(
+            "/bookmarklet?" + urllib.parse.urlencode(
+                {"title": "A <b>page</b>", "url": "https://example.org/x", "notes": "worth it"}))
+        self.assertEqual(status, 200)
+        text = page_ok(self, body, "/bookmarklet")
+        area = re.search(r'<textarea id="publisher-text"[^>]*>([^<]*)</textarea>', text)
+        self.assertIsNotNone(area, "the publisher is on the page")
+        self.assertEqual(area.group(1), "### A &lt;b&gt;page&lt;/b&gt;\n\n&gt; worth it\n\n"
+                         "https://example.org/x")
+        # diaspora* clients still find the signed-in user as gon.user.
+        m = re.search(r"gon.user=({.*?});gon.", text)
+        self.assertIsNotNone(m)
+        self.assertTrue(json.loads(m.group(1))["diaspora_id"].startswith("carol@"))
+
     def test_json_clients_keep_their_answers(self):
         # diaspy deletes aspects without asking for HTML and expects 302.
         status, asp = self.api("carol", "POST", "/aspects", {"name": "Temp"})
