@@ -322,10 +322,12 @@ static void
 text_input(struct html *h, const char *id, const char *name, const char *label, const char *value,
            int maxlen)
 {
-    html_printf(h,
-                "<label for=\"%s\">%s</label><input type=\"text\" id=\"%s\" name=\"%s\" "
-                "maxlength=\"%d\" dir=\"auto\" value=\"",
-                id, label, id, name, maxlen);
+    html_printf(h, "<label for=\"%s\">", id);
+    html_text(h, label);
+    html_printf(
+        h,
+        "</label><input type=\"text\" id=\"%s\" name=\"%s\" maxlength=\"%d\" dir=\"auto\" value=\"",
+        id, name, maxlen);
     html_text(h, value);
     html_raw(h, "\">");
 }
@@ -335,17 +337,21 @@ checkbox(struct html *h, const char *id, const char *name, const char *label, bo
 {
     html_printf(h,
                 "<label><input type=\"hidden\" name=\"%s\" value=\"0\">"
-                "<input type=\"checkbox\" id=\"%s\" name=\"%s\" value=\"1\"%s> %s</label>",
-                name, id, name, on ? " checked" : "", label);
+                "<input type=\"checkbox\" id=\"%s\" name=\"%s\" value=\"1\"%s> ",
+                name, id, name, on ? " checked" : "");
+    html_text(h, label);
+    html_raw(h, "</label>");
 }
 
+/* One part of the birthday (part is "year", "month" or "day"; label is
+ * its translated name). */
 static void
-date_select(struct html *h, const char *part, int from, int to, int selected)
+date_select(struct html *h, const char *part, const char *label, int from, int to, int selected)
 {
-    html_printf(h,
-                "<select id=\"profile_date_%s\" name=\"profile[date][%s]\" aria-label=\"%s\">"
-                "<option value=\"\"></option>",
-                part, part, part);
+    html_printf(h, "<select id=\"profile_date_%s\" name=\"profile[date][%s]\" aria-label=\"", part,
+                part);
+    html_text(h, label);
+    html_raw(h, "\"><option value=\"\"></option>");
     for (int v = from; v <= to; v++)
         html_printf(h, "<option value=\"%d\"%s>%d</option>", v, v == selected ? " selected" : "",
                     v);
@@ -365,54 +371,64 @@ profile_form(struct web_req *req, int status, const struct store_profile *p, con
     if (p->birthday[0])
         sscanf(p->birthday, "%d-%d-%d", &year, &month, &day);
     html_init(&h, req);
-    html_page_begin(&h, "Edit profile");
-    html_raw(&h, "<h1>Your profile</h1>\n");
+    html_page_begin(&h, T("Edit profile"));
+    html_raw(&h, "<h1>");
+    html_text(&h, T("Your profile"));
+    html_raw(&h, "</h1>\n");
     if (notice)
-        html_flash(&h, "notice", notice);
+        html_flash(&h, "notice", T(notice));
     if (error)
-        html_flash(&h, "error", error);
+        html_flash(&h, "error", T(error));
     html_raw(&h, "<section><form method=\"post\" action=\"/profile\" "
                  "enctype=\"multipart/form-data\">"
                  "<input type=\"hidden\" name=\"_method\" value=\"put\">");
     html_csrf_field(&h);
     html_raw(&h, "<p><img class=\"avatar\" width=\"100\" height=\"100\" alt=\"\" src=\"");
     html_text(&h, web_avatar_url(req, p, "medium", false));
-    html_printf(&h,
-                "\"></p><label for=\"file\">New picture (JPEG, PNG, GIF or WebP, up to %d MB)"
-                "</label><input type=\"file\" id=\"file\" name=\"file\" "
-                "accept=\"image/jpeg,image/png,image/gif,image/webp\">",
+    html_raw(&h, "\"></p><label for=\"file\">");
+    html_fill_n(&h, T("New picture (JPEG, PNG, GIF or WebP, up to {} MB)"),
                 CONFIG_POD_AVATAR_MAX_BYTES / (1024 * 1024));
-    text_input(&h, "profile_first_name", "profile[first_name]", "First name", p->first_name,
+    html_raw(&h, "</label><input type=\"file\" id=\"file\" name=\"file\" "
+                 "accept=\"image/jpeg,image/png,image/gif,image/webp\">");
+    text_input(&h, "profile_first_name", "profile[first_name]", T("First name"), p->first_name,
                STORE_NAME_MAX);
-    text_input(&h, "profile_last_name", "profile[last_name]", "Last name", p->last_name,
+    text_input(&h, "profile_last_name", "profile[last_name]", T("Last name"), p->last_name,
                STORE_NAME_MAX);
-    html_raw(&h, "<p class=\"muted\">Any name you like; nothing here asks for your real "
-                 "one.</p><label for=\"profile_bio\">About you (Markdown)</label>"
-                 "<textarea id=\"profile_bio\" name=\"profile[bio]\" dir=\"auto\">");
+    html_raw(&h, "<p class=\"muted\">");
+    html_text(&h, T("Any name you like; nothing here asks for your real one."));
+    html_raw(&h, "</p><label for=\"profile_bio\">");
+    html_text(&h, T("About you (Markdown)"));
+    html_raw(&h, "</label><textarea id=\"profile_bio\" name=\"profile[bio]\" dir=\"auto\">");
     html_text(&h, p->bio);
     html_raw(&h, "</textarea>");
-    text_input(&h, "profile_location", "profile[location]", "Location", p->location,
+    text_input(&h, "profile_location", "profile[location]", T("Location"), p->location,
                STORE_SHORT_TEXT_MAX);
-    text_input(&h, "profile_gender", "profile[gender]", "Gender", p->gender, STORE_SHORT_TEXT_MAX);
-    html_raw(&h, "<label>Birthday</label>");
-    date_select(&h, "year", 1900, tm.tm_year + 1900, year);
-    date_select(&h, "month", 1, 12, month);
-    date_select(&h, "day", 1, 31, day);
-    html_raw(&h, "<label for=\"tags\">Up to five tags that describe you</label>"
-                 "<input type=\"text\" id=\"tags\" name=\"tags\" value=\"");
+    text_input(&h, "profile_gender", "profile[gender]", T("Gender"), p->gender,
+               STORE_SHORT_TEXT_MAX);
+    html_raw(&h, "<fieldset><legend>");
+    html_text(&h, T("Birthday"));
+    html_raw(&h, "</legend>");
+    date_select(&h, "year", T("Year"), 1900, tm.tm_year + 1900, year);
+    date_select(&h, "month", T("Month"), 1, 12, month);
+    date_select(&h, "day", T("Day"), 1, 31, day);
+    html_raw(&h, "</fieldset><label for=\"tags\">");
+    html_text(&h, T("Up to five tags that describe you"));
+    html_raw(&h, "</label><input type=\"text\" id=\"tags\" name=\"tags\" value=\"");
     for (int i = 0, n = 0; i < STORE_PROFILE_TAGS; i++)
         if (p->tags[i][0]) {
             html_printf(&h, "%s#", n++ ? " " : "");
             html_text(&h, p->tags[i]);
         }
     html_raw(&h, "\">");
-    checkbox(&h, "profile_searchable", "profile[searchable]", "Others may find me by search",
+    checkbox(&h, "profile_searchable", "profile[searchable]", T("Others may find me by search"),
              p->searchable);
     checkbox(&h, "profile_public_details", "profile[public_details]",
-             "Show my details (about, location, gender, birthday, tags) to everyone",
+             T("Show my details (about, location, gender, birthday, tags) to everyone"),
              p->public_details);
-    checkbox(&h, "profile_nsfw", "profile[nsfw]", "My posts are not safe for work", p->nsfw);
-    html_raw(&h, "<button type=\"submit\">Save profile</button></form></section>\n");
+    checkbox(&h, "profile_nsfw", "profile[nsfw]", T("My posts are not safe for work"), p->nsfw);
+    html_raw(&h, "<button type=\"submit\">");
+    html_text(&h, T("Save profile"));
+    html_raw(&h, "</button></form></section>\n");
     html_page_end(&h);
     return web_reply_html(req, status, &h);
 }
