@@ -133,6 +133,16 @@ m7_photos_by_hash(struct store_txn *txn)
     return create_all(txn, names);
 }
 
+/* 8: fed_inbox (store/fed_inbox.c): federation deliveries waiting to be
+ * processed. */
+static int
+m8_federation_inbox(struct store_txn *txn)
+{
+    static const char *const names[] = {"fed_inbox", NULL};
+
+    return create_all(txn, names);
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
     {2, "accounts databases", m2_accounts_databases},
@@ -141,6 +151,7 @@ static const struct store_migration builtin[] = {
     {5, "notifications and conversations databases", m5_notifications_conversations},
     {6, "mentions databases", m6_mentions_databases},
     {7, "photos by hash", m7_photos_by_hash},
+    {8, "federation inbox", m8_federation_inbox},
 };
 
 const struct store_migration *

@@ -74,6 +74,8 @@ web_status_text(int status)
         return "Not Implemented";
     case 503:
         return "Service Unavailable";
+    case 507:
+        return "Insufficient Storage";
     }
     return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
 }

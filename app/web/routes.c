@@ -85,6 +85,8 @@ static const struct web_route routes[] = {
     {"/assets/user/default.png", WEB_GET, page_asset, 0, 0},
     {"/assets/:file", WEB_GET, page_static_file, 0, 0},
 
+    {"/receive/public", WEB_POST, page_receive_public, CONFIG_POD_FED_RECEIVE_MAX, NOCSRF},
+    {"/receive/users/:guid", WEB_POST, page_receive_private, CONFIG_POD_FED_RECEIVE_MAX, NOCSRF},
     {"/.well-known/webfinger", WEB_GET, page_webfinger, 0, JSON},
     {"/hcard/users/:guid", WEB_GET, page_hcard, 0, 0},
     {"/.well-known/host-meta", WEB_GET, page_host_meta, 0, 0},
