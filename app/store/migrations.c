@@ -133,12 +133,14 @@ m7_photos_by_hash(struct store_txn *txn)
     return create_all(txn, names);
 }
 
-/* 8: fed_inbox (store/fed_inbox.c): federation deliveries waiting to be
- * processed. */
+/* 8: the federation queues: fed_inbox (store/fed_inbox.c), deliveries
+ * waiting to be processed; fed_outbox, fed_outbox_due and fed_pods
+ * (store/fed_outbox.c), deliveries to send and the health of remote pods. */
 static int
-m8_federation_inbox(struct store_txn *txn)
+m8_federation_queues(struct store_txn *txn)
 {
-    static const char *const names[] = {"fed_inbox", NULL};
+    static const char *const names[] = {"fed_inbox", "fed_outbox", "fed_outbox_due", "fed_pods",
+                                        NULL};
 
     return create_all(txn, names);
 }
@@ -151,7 +153,7 @@ static const struct store_migration builtin[] = {
     {5, "notifications and conversations databases", m5_notifications_conversations},
     {6, "mentions databases", m6_mentions_databases},
     {7, "photos by hash", m7_photos_by_hash},
-    {8, "federation inbox", m8_federation_inbox},
+    {8, "federation queues", m8_federation_queues},
 };
 
 const struct store_migration *
