@@ -36,6 +36,9 @@
 #include "crypto/password.h"
 #include "crypto/tls_cert.h"
 #include "drivers/clock/clock.h"
+#include "federation/discovery_client.h"
+#include "http/addr_guard.h"
+#include "http/http.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
@@ -53,6 +56,7 @@ struct serve_opts {
     int http_port;
     bool dev;
     unsigned request_timeout_ms;
+    struct http_guard guard; /* --allow-net: addresses outbound requests may reach anyway */
     char host_buf[300];
     char conf_strings[8][PATH_MAX]; /* values read from --config */
     int conf_used;
@@ -64,7 +68,7 @@ usage(FILE *out)
     fprintf(out, "usage: plugpod serve [--data DIR] [--host NAME[:PORT]] [--https-port N]\n"
                  "                     [--http-port N] [--cert PEM --key PEM] [--ca-bundle PEM]\n"
                  "                     [--bind ADDR] [--dev] [--config FILE] [--log-level LEVEL]\n"
-                 "                     [--request-timeout-ms N]\n"
+                 "                     [--request-timeout-ms N] [--allow-net CIDR]...\n"
                  "       plugpod config list [--data DIR]\n"
                  "       plugpod config get NAME [--data DIR]\n"
                  "       plugpod config set NAME VALUE [--data DIR]\n"
@@ -126,6 +130,18 @@ parse_ms(const char *s, const char *what)
 }
 
 /* Keeps a value from the config file alive for the process lifetime. */
+/* --allow-net / allow_net: one more CIDR the address guard lets through. */
+static void
+allow_net(struct serve_opts *o, const char *cidr, const char *what)
+{
+    int rc = http_guard_allow_cidr(&o->guard, cidr);
+
+    if (rc == POD_ERR_LIMIT)
+        fail("%s: at most %d networks", what, CONFIG_POD_HTTPC_ALLOW_NETS);
+    if (rc != POD_OK)
+        fail("%s must be an address or ADDRESS/PREFIX (CIDR), not '%s'", what, cidr);
+}
+
 static const char *
 conf_keep(struct serve_opts *o, const char *value)
 {
@@ -153,6 +169,8 @@ apply_conf_key(const char *key, const char *value, int line, void *ctx)
         o->key = conf_keep(o, value);
     else if (!strcmp(key, "ca_bundle"))
         o->ca_bundle = conf_keep(o, value);
+    else if (!strcmp(key, "allow_net"))
+        allow_net(o, value, "allow_net");
     else if (!strcmp(key, "https_port"))
         o->https_port = parse_port(value, "https_port");
     else if (!strcmp(key, "http_port"))
@@ -209,6 +227,7 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
     o->data_dir = CONFIG_POD_DATA_DIR;
     o->https_port = CONFIG_POD_HTTPS_PORT;
     o->http_port = CONFIG_POD_HTTP_PORT;
+    http_guard_init(&o->guard);
     /* The file first, so that the command line overrides it. */
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--config"))
@@ -233,6 +252,8 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
             o->key = need_arg(argc, argv, &i);
         else if (!strcmp(a, "--ca-bundle"))
             o->ca_bundle = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--allow-net"))
+            allow_net(o, need_arg(argc, argv, &i), "--allow-net");
         else if (!strcmp(a, "--dev"))
             o->dev = true;
         else if (!strcmp(a, "--request-timeout-ms"))
@@ -360,6 +381,36 @@ ensure_people(struct store *st, const char *host)
         LOG_INFO("main", "%u account%s joined the people table", added, added == 1 ? "" : "s");
 }
 
+/* The outbound HTTPS client (trusting --ca-bundle, or the system's store)
+ * and discovery on top of it. Without an explicit --ca-bundle a missing
+ * system store only turns federation off; a bad --ca-bundle stops the
+ * start. Returns whether they were made. */
+static bool
+outbound_start(const struct serve_opts *o, struct store *st, struct http_client *http,
+               struct fed_discovery *disc)
+{
+    struct http_client_config hc = {.ca_bundle = o->ca_bundle, .guard = &o->guard};
+    struct fed_discovery_config dc = {.http = http, .store = st, .local_host = o->host};
+    char why[512] = "";
+    int rc;
+
+    rc = http_client_init(http, &hc, why, sizeof why);
+    if (rc != POD_OK) {
+        if (o->ca_bundle)
+            fail("--ca-bundle %s: %s", o->ca_bundle, why[0] ? why : pod_strerror(rc));
+        LOG_WARN("main", "no outbound HTTPS (%s): people of other pods cannot be found",
+                 why[0] ? why : pod_strerror(rc));
+        return false;
+    }
+    rc = fed_discovery_init(disc, &dc);
+    if (rc != POD_OK)
+        fail("cannot set up discovery: %s", pod_strerror(rc));
+    LOG_INFO("main", "outbound HTTPS trusts %s; %zu extra network%s allowed",
+             o->ca_bundle ? o->ca_bundle : "the system's certificates", o->guard.n_allow,
+             o->guard.n_allow == 1 ? "" : "s");
+    return true;
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -368,6 +419,9 @@ cmd_serve(int argc, char **argv)
     struct web_server *ws = NULL;
     struct task_keygen *keygen = NULL;
     struct web_config wc = {0};
+    static struct http_client http; /* big (TLS settings, trust store): not on the stack */
+    static struct fed_discovery disc;
+    bool outbound;
     char why[512], pem[PATH_MAX] = "";
     sigset_t set;
     int sig, rc;
@@ -394,6 +448,7 @@ cmd_serve(int argc, char **argv)
         prepare_tls(&o, pem);
     record_start(st);
     ensure_people(st, o.host);
+    outbound = outbound_start(&o, st, &http, &disc);
     rc = task_keygen_start(&keygen, st, CONFIG_POD_RSA_KEY_BITS);
     if (rc != POD_OK)
         fail("cannot start the key generation task: %s", pod_strerror(rc));
@@ -406,9 +461,15 @@ cmd_serve(int argc, char **argv)
     wc.dev = o.dev;
     wc.request_timeout_ms = o.request_timeout_ms;
     wc.keygen = keygen;
+    wc.http = outbound ? &http : NULL;
+    wc.discovery = outbound ? &disc : NULL;
     rc = web_server_start(&ws, &wc, st, why, sizeof why);
     if (rc != POD_OK) {
         task_keygen_stop(keygen);
+        if (outbound) {
+            fed_discovery_free(&disc);
+            http_client_free(&http);
+        }
         store_close(st);
         fail("%s", why);
     }
@@ -426,6 +487,10 @@ cmd_serve(int argc, char **argv)
     LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     web_server_stop(ws);
     task_keygen_stop(keygen);
+    if (outbound) {
+        fed_discovery_free(&disc);
+        http_client_free(&http);
+    }
     store_close(st);
     crypto_rng_free();
     LOG_INFO("main", "stopped");

@@ -20,8 +20,9 @@
 
 #include "store/accounts.h"
 
-#define STORE_DID_MAX 255 /* a diaspora* ID */
-#define STORE_URL_MAX 511
+#define STORE_DID_MAX    255 /* a diaspora* ID */
+#define STORE_URL_MAX    511
+#define STORE_PUBKEY_MAX 1600 /* a public key PEM (SPKI of up to 8192 bits is ~1.5 KB) */
 
 struct store_person {
     uint64_t id; /* assigned by store_person_add; never reused */
@@ -34,6 +35,10 @@ struct store_person {
     char avatar_medium[STORE_URL_MAX + 1];
     char avatar_small[STORE_URL_MAX + 1];
     char pod_url[STORE_URL_MAX + 1]; /* remote: their pod's root URL */
+    /* remote: the public key PEM their hCard published at first contact
+     * (trusted on first use, never replaced by discovery: docs §9); "" for
+     * local people (their key is the account's) and not yet discovered ones */
+    char public_key[STORE_PUBKEY_MAX + 1];
     bool searchable;
     int64_t created_at;
     int64_t updated_at;

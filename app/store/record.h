@@ -212,6 +212,7 @@ enum {
     STORE_PERSON_SEARCHABLE = 10, /* bool */
     STORE_PERSON_CREATED_AT = 11, /* i64 */
     STORE_PERSON_UPDATED_AT = 12,
+    STORE_PERSON_PUBLIC_KEY = 13, /* str, remote people's key PEM; absent = "" */
 };
 
 /* "aspects": be64 id -> aspect. Owner and name are required. */

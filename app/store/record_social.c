@@ -42,6 +42,8 @@ person_field(const struct store_rec_field *f, void *ctx)
         return store_rec_get_i64(f, &p->created_at);
     case STORE_PERSON_UPDATED_AT:
         return store_rec_get_i64(f, &p->updated_at);
+    case STORE_PERSON_PUBLIC_KEY:
+        return store_rec_get_str(f, p->public_key, sizeof(p->public_key));
     default:
         return POD_OK; /* a later version's field */
     }
@@ -73,6 +75,8 @@ store_person_encode(struct store_rec_writer *w, const struct store_person *p)
     store_rec_put_bool(w, STORE_PERSON_SEARCHABLE, p->searchable);
     store_rec_put_i64(w, STORE_PERSON_CREATED_AT, p->created_at);
     store_rec_put_i64(w, STORE_PERSON_UPDATED_AT, p->updated_at);
+    if (p->public_key[0])
+        store_rec_put_str(w, STORE_PERSON_PUBLIC_KEY, p->public_key, sizeof(p->public_key));
     return store_rec_writer_finish(w, NULL);
 }
 

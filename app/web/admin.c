@@ -14,6 +14,8 @@
 #include "crypto/crypto.h"
 #include "drivers/clock/clock.h"
 #include "store/accounts.h"
+#include "store/fed_inbox.h"
+#include "store/fed_outbox.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -237,16 +239,58 @@ users_section(struct html *h, struct store_txn *txn)
     html_raw(h, "</tbody></table></div></section>\n");
 }
 
-static void
-federation_section(struct html *h)
+/* One row of the remote pods table. */
+static int
+pod_row(const struct store_fed_pod *p, void *ctx)
 {
+    struct html *h = ctx;
     struct web_req *req = h->req;
 
+    html_raw(h, "<tr><td>");
+    html_text(h, p->host);
+    html_raw(h, "</td><td>");
+    if (p->last_success)
+        ui_time(h, p->last_success);
+    else
+        html_text(h, T("never"));
+    html_printf(h, "</td><td>%llu</td><td>%u</td><td>%llu</td><td>",
+                (unsigned long long)p->delivered, p->failures,
+                (unsigned long long)p->undeliverable);
+    html_text(h, p->failures ? p->last_error : "");
+    html_raw(h, "</td></tr>");
+    return 0;
+}
+
+/* The queues and the pods this pod has sent to (store/fed_inbox.h,
+ * store/fed_outbox.h): what waits, and who is not answering. */
+static void
+federation_section(struct html *h, struct store_txn *txn)
+{
+    struct web_req *req = h->req;
+    uint64_t inbox = 0, outbox = 0;
+
+    store_inbox_count(txn, &inbox);
+    store_outbox_count(txn, &outbox);
     section_begin(h, "federation", T("Federation"));
-    html_raw(h, "<p class=\"muted\">");
-    html_text(h, T("This pod does not exchange posts with other pods yet. The pods it talks to "
-                   "and the deliveries waiting will appear here once federation is in place."));
-    html_raw(h, "</p></section>\n");
+    html_raw(h, "<p>");
+    html_fill_n(h, T("Deliveries received and waiting to be processed: {}"), (long long)inbox);
+    html_raw(h, "<br>");
+    html_fill_n(h, T("Deliveries waiting to be sent: {}"), (long long)outbox);
+    html_raw(h, "</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">");
+    html_text(h, T("Pod"));
+    html_raw(h, "</th><th scope=\"col\">");
+    html_text(h, T("Last delivery"));
+    html_raw(h, "</th><th scope=\"col\">");
+    html_text(h, T("Delivered"));
+    html_raw(h, "</th><th scope=\"col\">");
+    html_text(h, T("Failures in a row"));
+    html_raw(h, "</th><th scope=\"col\">");
+    html_text(h, T("Undeliverable"));
+    html_raw(h, "</th><th scope=\"col\">");
+    html_text(h, T("Last error"));
+    html_raw(h, "</th></tr></thead><tbody>");
+    store_fed_pods_each(txn, pod_row, h);
+    html_raw(h, "</tbody></table></div></section>\n");
 }
 
 /* A created invitation's link, ready to copy. */
@@ -296,7 +340,7 @@ admin_page(struct web_req *req, int status, const char *notice, const char *erro
     pod_section(&h, name, open != 0, users);
     invites_section(&h, txn);
     users_section(&h, txn);
-    federation_section(&h);
+    federation_section(&h, txn);
     store_txn_abort(txn);
     html_page_end(&h);
     return web_reply_html(req, status, &h);

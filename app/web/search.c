@@ -2,8 +2,9 @@
  * search.c - the search page (GET /search?q=, and GET /people for
  * browsers): people found by name, username or diaspora* ID (only those
  * who let themselves be found), and tags. "#word" looks for tags only;
- * "user@host" looks up that one person. People on other pods are found
- * only once the pod knows them: discovery comes with federation.
+ * "user@host" looks up that one person; a signed-in person's search for
+ * someone this pod does not know yet discovers them on their pod first
+ * (federation/discovery_client.h), before the page's transaction begins.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
+#include "federation/discovery_client.h"
 #include "store/contacts.h"
 #include "store/mentions.h"
 #include "store/people.h"
@@ -142,6 +144,67 @@ looks_like_diaspora_id(const char *q)
     return at && at != q && at[1] && !strchr(at + 1, '@') && !strpbrk(q, " \t");
 }
 
+/* Outcomes of discover_unknown besides the POD_* codes of fed_discover. */
+enum { DISC_VISITOR = 1, DISC_OFF = 2 };
+
+/* Finds q (a diaspora* ID) on its pod when this pod does not know it yet.
+ * Network I/O: called with no transaction open. Only for signed-in people,
+ * as diaspora* does. */
+static int
+discover_unknown(struct web_req *req, const char *q)
+{
+    struct fed_discovery *d = req->server->cfg.discovery;
+    char why[256];
+
+    if (!req->session || !req->session->person)
+        return DISC_VISITOR;
+    if (!d)
+        return DISC_OFF;
+    return fed_discover(d, q, 0, NULL, why, sizeof why);
+}
+
+/* Why a diaspora* ID is still unknown after discover_unknown said rc. */
+static void
+discovery_note(struct html *h, int rc)
+{
+    struct web_req *req = h->req;
+    const char *reason;
+
+    if (rc == DISC_VISITOR) {
+        html_text(h, T("Sign in to look for people on other pods."));
+        return;
+    }
+    if (rc == DISC_OFF) {
+        html_text(h, T("This pod cannot reach other pods through federation."));
+        return;
+    }
+    switch (rc) {
+    case POD_ERR_NOTFOUND:
+        reason = T("their pod does not know them, or it cannot be found.");
+        break;
+    case POD_ERR_AUTH:
+    case POD_ERR_EXISTS:
+        reason = T("their pod may not be contacted from here, or it answered for someone else.");
+        break;
+    case POD_ERR_BUSY:
+        reason = T("too many lookups are running; try again in a moment.");
+        break;
+    case POD_ERR_INVAL:
+        reason = T("this is not a diaspora* ID.");
+        break;
+    case POD_ERR_PARSE:
+    case POD_ERR_LIMIT:
+        reason = T("the answer of their pod could not be used.");
+        break;
+    default:
+        reason = T("their pod could not be reached.");
+        break;
+    }
+    html_text(h, T("Looking them up through federation failed:"));
+    html_raw(h, " ");
+    html_text(h, reason);
+}
+
 static void
 section_begin(struct html *h, const char *id, const char *title)
 {
@@ -204,6 +267,7 @@ web_search_page(struct web_req *req)
     char *q = pod_arena_strdup(&req->arena, raw ? raw : "");
     char *tag;
     size_t n;
+    int disc_rc = POD_OK;
 
     if (!q)
         return web_reply_error(req, 500, "Out of memory");
@@ -213,6 +277,9 @@ web_search_page(struct web_req *req)
     n = strlen(q);
     while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
         q[--n] = '\0';
+    /* Before the transaction: discovery talks to another pod. */
+    if (n >= 2 && n <= QUERY_MAX && q[0] != '#' && looks_like_diaspora_id(q))
+        disc_rc = discover_unknown(req, q);
     if (store_txn_begin(req->server->store, false, &txn) != POD_OK)
         return web_reply_error(req, 503, "The pod's storage is not answering.");
     ph.txn = txn;
@@ -264,7 +331,7 @@ web_search_page(struct web_req *req)
             html_raw(&h, "<p class=\"empty\" role=\"status\">");
             html_fill(&h, T("{} is not known on this pod."), q);
             html_raw(&h, " ");
-            html_text(&h, T("Finding people on other pods comes with federation."));
+            discovery_note(&h, disc_rc);
             html_raw(&h, "</p>");
         }
         html_raw(&h, "</section>\n");

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct fed_discovery;
+struct http_client;
 struct store;
 struct task_keygen;
 struct web_req;
@@ -22,6 +24,12 @@ struct web_config {
     bool dev;                    /* plain HTTP serves the app instead of redirecting */
     unsigned request_timeout_ms; /* 0 = CONFIG_POD_REQUEST_TIMEOUT_MS */
     struct task_keygen *keygen;  /* woken after a sign-up; borrowed, may be NULL */
+    /* The pod's one outbound HTTPS client (app/http), shared by everything
+     * that talks to other pods; borrowed, NULL when it could not be made. */
+    struct http_client *http;
+    /* Finds people of other pods by diaspora* ID (search); borrowed, NULL
+     * without an outbound client. */
+    struct fed_discovery *discovery;
 };
 
 /* What handlers may read of the running server. */

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/visibility.h"
 #include "drivers/clock/clock.h"
+#include "federation/discovery_client.h"
 #include "social/actions.h"
 #include "store/contacts.h"
 #include "store/conversations.h"
@@ -1246,16 +1247,43 @@ page_people_search(struct web_req *req)
 {
     const char *q = web_query_value(req, "q");
     struct search_ctx sc = {.req = req};
+    struct store_person *exact = NULL;
+    const cJSON *hit;
+    bool listed = false;
+    char why[256];
 
     if (!req->json)
         return web_search_page(req);
     if (!q || strlen(q) < 2 || strlen(q) > 255)
         return web_reply_json(req, 200, cJSON_CreateArray());
+    /* A diaspora* ID asked for by a signed-in person: find it on its pod
+     * when this pod does not know it yet (known people cost no network).
+     * Before the transaction: discovery talks to another pod. Refusals are
+     * logged by discovery; the answer is then the usual, empty, list. */
+    if (strchr(q, '@') && web_viewer(req) && req->server->cfg.discovery) {
+        exact = pod_arena_alloc(&req->arena, sizeof *exact);
+        if (exact &&
+            fed_discover(req->server->cfg.discovery, q, 0, exact, why, sizeof why) != POD_OK)
+            exact = NULL;
+    }
     sc.txn = web_txn_begin(req, false);
     if (!sc.txn)
         return req->status;
     sc.arr = cJSON_CreateArray();
     store_person_search(sc.txn, q, 25, search_hit, &sc);
+    /* A remote person asked for by exact ID is listed even when not
+     * searchable by name (diaspora* shows a handle it was asked for);
+     * local people keep the search's rule. */
+    if (exact && !exact->username[0]) {
+        cJSON_ArrayForEach(hit, sc.arr)
+        {
+            const cJSON *handle = cJSON_GetObjectItem(hit, "handle");
+            listed |=
+                cJSON_IsString(handle) && strcmp(handle->valuestring, exact->diaspora_id) == 0;
+        }
+        if (!listed && store_person_get(sc.txn, exact->id, exact) == POD_OK)
+            search_hit(exact, &sc);
+    }
     store_txn_abort(sc.txn);
     return web_reply_json(req, 200, sc.arr);
 }

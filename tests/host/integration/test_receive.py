@@ -52,7 +52,7 @@ class Receive(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pod = Pod(extra_args=["--dev"])
-        add_user(cls.pod.data, "alice", "correct horse battery")
+        add_user(cls.pod.data, "alice", "correct horse battery", admin=True)
         cls.pod.start()
         podlib.wait_for_keys(cls.pod, ["alice"])
         status, _, body = Browser(cls.pod).get("/people.json?q=alice",
@@ -79,8 +79,14 @@ class Receive(unittest.TestCase):
         bodies = queued_bodies(self.pod.data)
         self.assertIn(envelope, bodies)
         self.assertIn(private, bodies)
-        # And still there after a restart (nothing processes them yet).
+        # And still there after a restart (nothing processes them yet); the
+        # admin page counts them.
         self.pod.start()
+        admin = Browser(self.pod)
+        admin.sign_in("alice", "correct horse battery")
+        status, _, body = admin.get("/admin", {"Accept": "text/html"})
+        self.assertEqual(status, 200)
+        self.assertRegex(body.decode(), r"Deliveries received and waiting to be processed: [1-9]")
         self.assertEqual(self.pod.stop(), 0)
         self.assertEqual(queued_bodies(self.pod.data)[-2:], [envelope, private])
         self.pod.start()
