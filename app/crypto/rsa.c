@@ -21,6 +21,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,185 @@ crypto_rsa_public_check(const char *pem, unsigned *bits)
     if (bits)
         *bits = (unsigned)nbits;
     ret = nbits >= RSA_CHECK_BITS_MIN ? POD_OK : POD_ERR_INVAL;
+out:
+    mbedtls_pk_free(&pk);
+    return ret;
+}
+
+/* ------------------------------------------------------- federation ops */
+
+#define RSA_USE_BITS_MIN 1024
+
+/* Parses a public (private = false) or private key PEM into pk and checks
+ * it is RSA of at least RSA_USE_BITS_MIN bits. pk must be initialised. */
+static int
+rsa_load(mbedtls_pk_context *pk, const char *pem, bool private_key)
+{
+    const unsigned char *p = (const unsigned char *)pem;
+    int rc;
+
+    if (!pem)
+        return POD_ERR_INVAL;
+    /* For PEM, mbedTLS wants the length including the NUL. */
+    if (private_key)
+        rc = mbedtls_pk_parse_key(pk, p, strlen(pem) + 1, NULL, 0);
+    else
+        rc = mbedtls_pk_parse_public_key(pk, p, strlen(pem) + 1);
+    if (rc != 0)
+        return rc == MBEDTLS_ERR_PK_ALLOC_FAILED ? POD_ERR_NOMEM : POD_ERR_PARSE;
+    if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_RSA || mbedtls_pk_get_bitlen(pk) < RSA_USE_BITS_MIN)
+        return POD_ERR_INVAL;
+    /* A parsed key is in PKCS#1 v1.5 mode already; say so anyway, the
+     * protocol depends on it. */
+    mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk), MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
+    return POD_OK;
+}
+
+int
+crypto_rsa_sign_digest(const char *priv_pem, const uint8_t digest[32], uint8_t *sig, size_t cap,
+                       size_t *sig_len)
+{
+    mbedtls_pk_context pk;
+    size_t n = 0;
+    int ret;
+
+    if (sig_len)
+        *sig_len = 0;
+    if (!digest || !sig)
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    ret = rsa_load(&pk, priv_pem, true);
+    if (ret != POD_OK)
+        goto out;
+    if (cap < mbedtls_pk_get_len(&pk)) {
+        ret = POD_ERR_LIMIT;
+        goto out;
+    }
+    if (mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, digest, CRYPTO_SHA256_LEN, sig, &n,
+                        crypto_rng_callback, NULL) != 0) {
+        ret = POD_ERR_CRYPTO;
+        goto out;
+    }
+    if (sig_len)
+        *sig_len = n;
+out:
+    mbedtls_pk_free(&pk);
+    return ret;
+}
+
+int
+crypto_rsa_sign_sha256(const char *priv_pem, const void *msg, size_t len, uint8_t *sig, size_t cap,
+                       size_t *sig_len)
+{
+    uint8_t digest[CRYPTO_SHA256_LEN];
+
+    if (!msg && len > 0)
+        return POD_ERR_INVAL;
+    crypto_sha256(msg, len, digest);
+    return crypto_rsa_sign_digest(priv_pem, digest, sig, cap, sig_len);
+}
+
+int
+crypto_rsa_verify_digest(const char *pub_pem, const uint8_t digest[32], const uint8_t *sig,
+                         size_t sig_len)
+{
+    mbedtls_pk_context pk;
+    int ret;
+
+    if (!digest || (!sig && sig_len > 0))
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    ret = rsa_load(&pk, pub_pem, false);
+    if (ret != POD_OK)
+        goto out;
+    /* Any non-zero answer is a failure: mbedTLS reports a valid signature
+     * followed by extra bytes as MBEDTLS_ERR_PK_SIG_LEN_MISMATCH. */
+    if (sig_len != mbedtls_pk_get_len(&pk) ||
+        mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, CRYPTO_SHA256_LEN, sig, sig_len) != 0)
+        ret = POD_ERR_SIG;
+out:
+    mbedtls_pk_free(&pk);
+    return ret;
+}
+
+int
+crypto_rsa_verify_sha256(const char *pub_pem, const void *msg, size_t len, const uint8_t *sig,
+                         size_t sig_len)
+{
+    uint8_t digest[CRYPTO_SHA256_LEN];
+
+    if (!msg && len > 0)
+        return POD_ERR_INVAL;
+    crypto_sha256(msg, len, digest);
+    return crypto_rsa_verify_digest(pub_pem, digest, sig, sig_len);
+}
+
+int
+crypto_rsa_encrypt(const char *pub_pem, const void *in, size_t len, uint8_t *out, size_t cap,
+                   size_t *olen)
+{
+    mbedtls_pk_context pk;
+    size_t n = 0, klen;
+    int ret;
+
+    if (olen)
+        *olen = 0;
+    if ((!in && len > 0) || !out)
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    ret = rsa_load(&pk, pub_pem, false);
+    if (ret != POD_OK)
+        goto out;
+    klen = mbedtls_pk_get_len(&pk);
+    if (len + 11 > klen || cap < klen) {
+        ret = POD_ERR_LIMIT;
+        goto out;
+    }
+    if (mbedtls_pk_encrypt(&pk, in, len, out, &n, cap, crypto_rng_callback, NULL) != 0) {
+        ret = POD_ERR_CRYPTO;
+        goto out;
+    }
+    if (olen)
+        *olen = n;
+out:
+    mbedtls_pk_free(&pk);
+    return ret;
+}
+
+int
+crypto_rsa_decrypt(const char *priv_pem, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                   size_t *olen)
+{
+    mbedtls_pk_context pk;
+    size_t n = 0;
+    int ret, rc;
+
+    if (olen)
+        *olen = 0;
+    if ((!in && len > 0) || !out)
+        return POD_ERR_INVAL;
+    mbedtls_pk_init(&pk);
+    ret = rsa_load(&pk, priv_pem, true);
+    if (ret != POD_OK)
+        goto out;
+    /* Room for the longest plaintext the key can carry is required up
+     * front, so "too large for out" can never tell a valid padding from an
+     * invalid one. */
+    if (cap < mbedtls_pk_get_len(&pk) - 11) {
+        ret = POD_ERR_LIMIT;
+        goto out;
+    }
+    if (len != mbedtls_pk_get_len(&pk)) {
+        ret = POD_ERR_CRYPTO;
+        goto out;
+    }
+    rc = mbedtls_pk_decrypt(&pk, in, len, out, &n, cap, crypto_rng_callback, NULL);
+    if (rc != 0) {
+        ret = POD_ERR_CRYPTO;
+        goto out;
+    }
+    if (olen)
+        *olen = n;
 out:
     mbedtls_pk_free(&pk);
     return ret;
