@@ -95,29 +95,6 @@ people_links(struct html *h, cJSON *const *people, size_t n)
     }
 }
 
-/* A short plain excerpt of a post's text: line breaks as spaces, at most
- * max bytes, cut between characters, "…" when cut. */
-static const char *
-excerpt(struct web_req *req, const char *text, size_t max)
-{
-    size_t n = text ? strlen(text) : 0;
-    bool cut = n > max;
-    char *s;
-
-    if (cut) {
-        n = max;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    s = pod_arena_printf(&req->arena, "%.*s%s", (int)n, text ? text : "", cut ? "…" : "");
-    if (!s)
-        return "";
-    for (char *p = s; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    return s;
-}
-
 /* A hidden return_to field: where ui_redirect_back goes after the form. */
 static void
 return_to(struct html *h, const char *path)
@@ -256,8 +233,9 @@ note_item(struct notif_list *nl, const struct store_notification *n, const struc
         html_raw(h, "<p class=\"excerpt\"><a dir=\"auto\" href=\"/posts/");
         html_text(h, post->guid);
         html_raw(h, "\">");
-        html_text(h, post->text && *post->text ? excerpt(req, post->text, EXCERPT_MAX)
-                                               : T("View the post"));
+        html_text(h, post->text && *post->text
+                         ? ui_plain_excerpt(req, nl->txn, post->text, EXCERPT_MAX)
+                         : T("View the post"));
         html_raw(h, "</a></p>");
     }
     html_raw(h, "<div class=\"meta row\">");

@@ -139,6 +139,73 @@ ui_markdown(struct html *h, struct store_txn *txn, const char *text)
         html_text(h, text); /* too long to render: shown as plain text */
 }
 
+const char *
+ui_plain_excerpt(struct web_req *req, struct store_txn *txn, const char *text, size_t max)
+{
+    static const struct {
+        const char *entity;
+        char c;
+    } entities[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    struct mention_ctx mc = {req, txn};
+    const char *html;
+    char *out;
+    size_t o = 0, char_start = 0;
+    bool space = false, cut = false;
+
+    if (!text || !*text)
+        return "";
+    html = pod_text_render(text, strlen(text), resolve_mention, &mc, &req->arena);
+    if (!html)
+        html = text;
+    out = pod_arena_alloc(&req->arena, max + sizeof "…");
+    if (!out)
+        return "";
+    for (const char *p = html; *p && !cut;) {
+        char c = *p;
+        if (c == '<') { /* a tag: a word boundary */
+            const char *end = strchr(p, '>');
+            p = end ? end + 1 : p + strlen(p);
+            space = o > 0;
+            continue;
+        }
+        if (c == '&') {
+            size_t k;
+            for (k = 0; k < sizeof entities / sizeof entities[0]; k++)
+                if (!strncmp(p, entities[k].entity, strlen(entities[k].entity)))
+                    break;
+            if (k < sizeof entities / sizeof entities[0]) {
+                c = entities[k].c;
+                p += strlen(entities[k].entity) - 1;
+            }
+        }
+        p++;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            space = o > 0;
+            continue;
+        }
+        if (o + (space ? 1 : 0) + 1 > max) {
+            /* c is the first byte left out: if it continues a character,
+             * that character's first bytes go too. */
+            if (((unsigned char)c & 0xC0) == 0x80)
+                o = char_start;
+            cut = true;
+            break;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        if (((unsigned char)c & 0xC0) != 0x80)
+            char_start = o;
+        out[o++] = c;
+    }
+    if (cut) {
+        memcpy(out + o, "…", sizeof "…");
+    } else {
+        out[o] = '\0';
+    }
+    return out;
+}
+
 /* A small form that POSTs to action (with _method when method is not
  * POST) and a submit button; data-remote lets app.js send it in place. */
 static void

@@ -48,6 +48,14 @@ void ui_count(struct html *h, double n, const char *one, const char *many);
  * resolved to profile links; an empty string renders nothing. */
 void ui_markdown(struct html *h, struct store_txn *txn, const char *text);
 
+/* A plain-text excerpt of Markdown text, as a reader sees it: rendered
+ * (mentions as names, no markup), tags stripped, entities decoded,
+ * whitespace runs as one space, at most max bytes cut between characters
+ * with "…" when cut. In the arena; "" when text is empty. Escape it when
+ * writing it out (html_text). */
+const char *ui_plain_excerpt(struct web_req *req, struct store_txn *txn, const char *text,
+                             size_t max);
+
 /* The card of a post JSON object (present_post): author, time, audience,
  * text, photos, poll, location, reshared root, counts, the viewer's
  * actions (like, reshare, comment, delete) as forms that work without

@@ -142,6 +142,25 @@ markdown_of_nothing_is_nothing(void **state)
     assert_int_equal(fx->h.len, 0);
 }
 
+static void
+plain_excerpt_reads_as_text(void **state)
+{
+    struct fx *fx = *state;
+    struct web_req *req = &fx->req;
+
+    /* Markup goes, entities are decoded, whitespace runs become one space. */
+    assert_string_equal(ui_plain_excerpt(req, NULL, "## Week *end*\n\nA <b> & \"c\" #tag", 100),
+                        "Week end A <b> & \"c\" #tag");
+    assert_string_equal(ui_plain_excerpt(req, NULL, "", 10), "");
+    assert_string_equal(ui_plain_excerpt(req, NULL, NULL, 10), "");
+    /* Cut at max bytes, never inside a character. */
+    assert_string_equal(ui_plain_excerpt(req, NULL, "abcdefgh", 5), "abcde…");
+    assert_string_equal(ui_plain_excerpt(req, NULL, "abcd\xc3\xa9" "fgh", 5), "abcd…");
+    assert_string_equal(ui_plain_excerpt(req, NULL, "abc\xf0\x9f\x92\xa9", 6), "abc…");
+    assert_string_equal(ui_plain_excerpt(req, NULL, "abc\xf0\x9f\x92\xa9", 7),
+                        "abc\xf0\x9f\x92\xa9");
+}
+
 int
 main(void)
 {
@@ -152,6 +171,7 @@ main(void)
         cmocka_unit_test_setup_teardown(person_link_has_dir_auto, setup, teardown),
         cmocka_unit_test_setup_teardown(markdown_headings_start_at_h3, setup, teardown),
         cmocka_unit_test_setup_teardown(markdown_of_nothing_is_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(plain_excerpt_reads_as_text, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
