@@ -139,6 +139,22 @@ ui_markdown(struct html *h, struct store_txn *txn, const char *text)
         html_text(h, text); /* too long to render: shown as plain text */
 }
 
+/* True when the tag name at name (up to ' ', '>' or '/') is a block
+ * element of the renderer's output: its edges separate words. */
+static bool
+block_tag(const char *name)
+{
+    static const char *const blocks[] = {"p",  "h1", "h2", "h3",    "h4", "h5",  "h6",
+                                         "li", "ul", "ol", "br",    "hr", "pre", "blockquote",
+                                         "tr", "td", "th", "table", "div"};
+    size_t n = strcspn(name, " >/");
+
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        if (strlen(blocks[i]) == n && strncmp(name, blocks[i], n) == 0)
+            return true;
+    return false;
+}
+
 const char *
 ui_plain_excerpt(struct web_req *req, struct store_txn *txn, const char *text, size_t max)
 {
@@ -162,10 +178,11 @@ ui_plain_excerpt(struct web_req *req, struct store_txn *txn, const char *text, s
         return "";
     for (const char *p = html; *p && !cut;) {
         char c = *p;
-        if (c == '<') { /* a tag: a word boundary */
+        if (c == '<') { /* a tag: block tags separate words, inline ones do not */
             const char *end = strchr(p, '>');
+            if (block_tag(p[1] == '/' ? p + 2 : p + 1))
+                space = o > 0;
             p = end ? end + 1 : p + strlen(p);
-            space = o > 0;
             continue;
         }
         if (c == '&') {
