@@ -42,6 +42,8 @@
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
+#include "task/fed_outbox_task.h"
+#include "task/fed_inbox_task.h"
 #include "task/keygen.h"
 #include "web/server.h"
 
@@ -418,6 +420,8 @@ cmd_serve(int argc, char **argv)
     struct store *st = NULL;
     struct web_server *ws = NULL;
     struct task_keygen *keygen = NULL;
+    struct task_fed_inbox *fedin = NULL;
+    struct task_fed_outbox *fedout = NULL;
     struct web_config wc = {0};
     static struct http_client http; /* big (TLS settings, trust store): not on the stack */
     static struct fed_discovery disc;
@@ -452,6 +456,10 @@ cmd_serve(int argc, char **argv)
     rc = task_keygen_start(&keygen, st, CONFIG_POD_RSA_KEY_BITS);
     if (rc != POD_OK)
         fail("cannot start the key generation task: %s", pod_strerror(rc));
+    if (task_fed_inbox_start(&fedin, st, outbound ? &disc : NULL) != POD_OK)
+        fail("cannot start the federation inbox task");
+    if (outbound && task_fed_outbox_start(&fedout, st, &http) != POD_OK)
+        fail("cannot start the federation delivery task");
 
     wc.host = o.host;
     wc.bind_address = o.bind;
@@ -461,11 +469,14 @@ cmd_serve(int argc, char **argv)
     wc.dev = o.dev;
     wc.request_timeout_ms = o.request_timeout_ms;
     wc.keygen = keygen;
+    wc.fed_inbox = fedin;
     wc.http = outbound ? &http : NULL;
     wc.discovery = outbound ? &disc : NULL;
     rc = web_server_start(&ws, &wc, st, why, sizeof why);
     if (rc != POD_OK) {
         task_keygen_stop(keygen);
+        task_fed_inbox_stop(fedin);
+        task_fed_outbox_stop(fedout);
         if (outbound) {
             fed_discovery_free(&disc);
             http_client_free(&http);
@@ -487,6 +498,8 @@ cmd_serve(int argc, char **argv)
     LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     web_server_stop(ws);
     task_keygen_stop(keygen);
+    task_fed_inbox_stop(fedin);
+    task_fed_outbox_stop(fedout);
     if (outbound) {
         fed_discovery_free(&disc);
         http_client_free(&http);

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "drivers/clock/clock.h"
+#include "federation/outbound.h"
 #include "social/notify.h"
 #include "store/mentions.h"
 #include "store/people.h"
@@ -167,6 +168,8 @@ social_post_create(struct store_txn *txn, uint64_t author, const struct social_n
         rc = social_notify_post(txn, out, len, a);
     if (rc == POD_OK)
         rc = index_mentions(txn, out, len, a);
+    if (rc == POD_OK)
+        rc = fed_outbound_post(txn, out, a);
     return rc;
 }
 
@@ -226,6 +229,8 @@ social_post_delete(struct store_txn *txn, uint64_t actor, uint64_t post)
         else if (p.author != actor)
             rc = POD_ERR_AUTH;
         else
+            rc = fed_outbound_retraction(txn, actor, p.author, "Post", p.guid, &p, &a);
+        if (rc == POD_OK)
             rc = store_post_delete(txn, post);
         if (rc == POD_OK)
             rc = store_mentions_remove_post(txn, post);
@@ -269,6 +274,8 @@ social_reshare(struct store_txn *txn, uint64_t actor, uint64_t root, struct pod_
     rc = store_post_add(txn, out, NULL, 0, NULL, 0, NULL);
     if (rc == POD_OK)
         rc = social_notify_reshare(txn, actor, &r);
+    if (rc == POD_OK)
+        rc = fed_outbound_post(txn, out, a);
     return rc;
 }
 
@@ -317,6 +324,8 @@ social_comment_create(struct store_txn *txn, uint64_t actor, uint64_t post, cons
         rc = social_notify_comment(txn, &p, out, a);
     if (rc == POD_OK)
         store_participation_set(txn, actor, post, true);
+    if (rc == POD_OK)
+        rc = fed_outbound_comment(txn, out, &p, a);
     return rc;
 }
 
@@ -341,6 +350,8 @@ social_comment_delete(struct store_txn *txn, uint64_t actor, uint64_t comment)
         else if (!pod_comment_deletable(c.author, p.author, actor))
             rc = POD_ERR_AUTH;
         else
+            rc = fed_outbound_retraction(txn, actor, c.author, "Comment", c.guid, &p, &a);
+        if (rc == POD_OK)
             rc = store_comment_delete(txn, comment);
     }
     pod_arena_free(&a);
@@ -383,6 +394,35 @@ social_like(struct store_txn *txn, uint64_t actor, enum store_like_target type, 
         rc = social_notify_like(txn, actor, &p);
     if (rc == POD_OK && type == STORE_LIKE_POST)
         store_participation_set(txn, actor, target, true);
+    if (rc == POD_OK)
+        rc = fed_outbound_like(txn, out, type == STORE_LIKE_COMMENT ? c.guid : p.guid, &p, &a);
+    pod_arena_free(&a);
+    return rc;
+}
+
+/* Tells the pods concerned that actor's like l goes (before it goes). */
+static int
+like_retraction(struct store_txn *txn, uint64_t actor, const struct store_like *l)
+{
+    unsigned char block[512];
+    struct pod_arena a;
+    struct store_comment c;
+    struct store_post p;
+    uint64_t post = l->target;
+    int rc = POD_OK;
+
+    pod_arena_init(&a, block, sizeof block, 256 * 1024);
+    if (l->target_type == STORE_LIKE_COMMENT) {
+        rc = store_comment_get(txn, l->target, &a, &c);
+        if (rc == POD_OK)
+            post = c.post;
+    }
+    if (rc == POD_OK)
+        rc = store_post_get(txn, post, &a, &p);
+    if (rc == POD_OK)
+        rc = fed_outbound_retraction(txn, actor, l->author, "Like", l->guid, &p, &a);
+    else if (rc == POD_ERR_NOTFOUND)
+        rc = POD_OK; /* its post is gone: nobody to tell */
     pod_arena_free(&a);
     return rc;
 }
@@ -397,7 +437,8 @@ social_like_delete(struct store_txn *txn, uint64_t actor, uint64_t like)
         return rc;
     if (l.author != actor)
         return POD_ERR_AUTH;
-    return store_like_delete(txn, like);
+    rc = like_retraction(txn, actor, &l);
+    return rc == POD_OK ? store_like_delete(txn, like) : rc;
 }
 
 int
@@ -441,6 +482,14 @@ social_aspect_add_person(struct store_txn *txn, uint64_t owner, uint64_t aspect,
     rc = store_contact_put(txn, &c);
     if (rc == POD_OK && !was_sharing)
         rc = social_notify_started_sharing(txn, owner, person);
+    if (rc == POD_OK && !was_sharing && !p.username[0]) {
+        unsigned char block[256];
+        struct pod_arena fa;
+
+        pod_arena_init(&fa, block, sizeof block, 64 * 1024);
+        rc = fed_outbound_contact(txn, owner, person, true, &fa);
+        pod_arena_free(&fa);
+    }
     /* A local person learns at once that owner shares with them. */
     if (rc == POD_OK && p.username[0]) {
         struct store_contact back;
@@ -500,6 +549,14 @@ social_aspect_remove_membership(struct store_txn *txn, uint64_t owner, uint64_t 
     if (store_contact_get(txn, owner, m.person, &c) == POD_OK) {
         c.sharing = false;
         rc = store_contact_put(txn, &c);
+        if (rc == POD_OK) {
+            unsigned char block[256];
+            struct pod_arena fa;
+
+            pod_arena_init(&fa, block, sizeof block, 64 * 1024);
+            rc = fed_outbound_contact(txn, owner, m.person, false, &fa);
+            pod_arena_free(&fa);
+        }
     }
     if (rc == POD_OK && store_person_get(txn, m.person, &p) == POD_OK && p.username[0] &&
         store_contact_get(txn, m.person, owner, &c) == POD_OK) {

@@ -17,6 +17,7 @@
 #include "drivers/clock/clock.h"
 #include "store/fed_inbox.h"
 #include "store/people.h"
+#include "task/fed_inbox_task.h"
 #include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/reply.h"
@@ -52,6 +53,7 @@ enqueue(struct web_req *req, enum store_inbox_kind kind, uint64_t recipient)
     LOG_INFO("federation", "queued %s delivery #%llu (%zu bytes) from %s",
              kind == STORE_INBOX_PUBLIC ? "public" : "private", (unsigned long long)id,
              req->body_len, web_req_remote_addr(req));
+    task_fed_inbox_wake(req->server->cfg.fed_inbox);
     return web_reply(req, 202, "text/plain; charset=utf-8", "", 0, NULL);
 }
 

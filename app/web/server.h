@@ -12,6 +12,7 @@
 struct fed_discovery;
 struct http_client;
 struct store;
+struct task_fed_inbox;
 struct task_keygen;
 struct web_req;
 
@@ -30,6 +31,9 @@ struct web_config {
     /* Finds people of other pods by diaspora* ID (search); borrowed, NULL
      * without an outbound client. */
     struct fed_discovery *discovery;
+    /* Processes the federation inbox; woken after a delivery is queued.
+     * Borrowed, may be NULL. */
+    struct task_fed_inbox *fed_inbox;
 };
 
 /* What handlers may read of the running server. */

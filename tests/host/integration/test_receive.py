@@ -74,13 +74,17 @@ class Receive(unittest.TestCase):
         self.assertEqual(status, 202)
         status, _, _ = self.post("/receive/users/" + self.alice_guid, private, "application/json")
         self.assertEqual(status, 202)
-        # Stop the pod: what it acknowledged must be on disk, byte for byte.
+        # Stop the pod: what it acknowledged is on disk, byte for byte, or was
+        # processed. The inbox task drops the private one (it is not
+        # encrypted for alice's key) and keeps the public one waiting for its
+        # sender (pod-a.org cannot be discovered from here).
         self.assertEqual(self.pod.stop(), 0)
         bodies = queued_bodies(self.pod.data)
         self.assertIn(envelope, bodies)
-        self.assertIn(private, bodies)
-        # And still there after a restart (nothing processes them yet); the
-        # admin page counts them.
+        if private not in bodies:
+            self.assertRegex(self.pod.output(), r"delivery #\d+ dropped: ")
+        # The public one is still there after a restart; the admin page
+        # counts it.
         self.pod.start()
         admin = Browser(self.pod)
         admin.sign_in("alice", "correct horse battery")
@@ -88,7 +92,7 @@ class Receive(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertRegex(body.decode(), r"Deliveries received and waiting to be processed: [1-9]")
         self.assertEqual(self.pod.stop(), 0)
-        self.assertEqual(queued_bodies(self.pod.data)[-2:], [envelope, private])
+        self.assertIn(envelope, queued_bodies(self.pod.data))
         self.pod.start()
 
     def test_private_delivery_to_unknown_guid_is_404(self):

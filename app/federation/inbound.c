@@ -1,0 +1,255 @@
+#include "federation/inbound.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "federation/discovery_client.h"
+#include "federation/entity.h"
+#include "federation/envelope.h"
+#include "federation/private_envelope.h"
+#include "social/federated.h"
+#include "store/accounts.h"
+#include "store/people.h"
+#include "store/store.h"
+
+#define INBOUND_ARENA_LIMIT (16u * 1024 * 1024)
+
+/* Errors that may pass: the same item can succeed later. */
+static bool
+passing(int rc)
+{
+    switch (rc) {
+    case POD_ERR_AUTH:
+    case POD_ERR_SIG:
+    case POD_ERR_INVAL:
+    case POD_ERR_PARSE:
+    case POD_ERR_LIMIT:
+    case POD_ERR_EXISTS:
+    case POD_ERR_CRYPTO:
+    case POD_ERR_VERSION:
+        return false;
+    default:
+        return true; /* NOMEM, IO, BUSY, FULL, NOTFOUND, store trouble */
+    }
+}
+
+/* The person with diaspora* ID did, with the public key to check their
+ * signatures in out->public_key (a local person's is the account's). */
+static int
+lookup(struct store *st, const char *low, struct store_person *out)
+{
+    struct store_txn *txn = NULL;
+    int rc = store_txn_begin(st, false, &txn);
+
+    if (rc != POD_OK)
+        return rc;
+    rc = store_person_get_by_diaspora_id(txn, low, out);
+    if (rc == POD_OK && out->username[0])
+        rc = store_user_public_key_get(txn, out->username, out->public_key, sizeof out->public_key);
+    else if (rc == POD_OK && !out->public_key[0])
+        rc = POD_ERR_NOTFOUND;
+    store_txn_abort(txn);
+    return rc;
+}
+
+/* lookup(), discovering the person when they are unknown or keyless. No
+ * transaction is held during discovery. */
+static int
+find_person(const struct fed_inbound_ctx *ctx, const char *did, struct store_person *out, char *why,
+            size_t why_len)
+{
+    char low[STORE_DID_MAX + 1];
+    size_t n = did ? strlen(did) : 0;
+    int rc;
+
+    if (n == 0 || n > STORE_DID_MAX) {
+        pod_why(why, why_len, "bad diaspora* ID");
+        return POD_ERR_INVAL;
+    }
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)((did[i] >= 'A' && did[i] <= 'Z') ? did[i] + 32 : did[i]);
+    rc = lookup(ctx->store, low, out);
+    if (rc != POD_ERR_NOTFOUND) {
+        if (rc != POD_OK)
+            pod_why(why, why_len, "cannot read %s: %s", low, pod_strerror(rc));
+        return rc;
+    }
+    if (!ctx->discovery) {
+        pod_why(why, why_len, "%s is unknown and discovery is off", low);
+        return POD_ERR_NOTFOUND;
+    }
+    rc = fed_discover(ctx->discovery, low, 0, NULL, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    rc = lookup(ctx->store, low, out);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "%s discovered but without a key", low);
+    return rc;
+}
+
+/* The envelope document of a private item: decrypted with the recipient's
+ * private key. */
+static int
+decrypt(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, struct pod_arena *a,
+        char **xml, size_t *xml_len, char *why, size_t why_len)
+{
+    struct store_txn *txn = NULL;
+    struct store_person p;
+    char *pem = malloc(STORE_PEM_MAX + 1);
+    int rc;
+
+    if (!pem)
+        return POD_ERR_NOMEM;
+    rc = store_txn_begin(ctx->store, false, &txn);
+    if (rc == POD_OK) {
+        rc = store_person_get(txn, item->recipient, &p);
+        if (rc == POD_OK && !p.username[0])
+            rc = POD_ERR_NOTFOUND;
+        if (rc == POD_OK)
+            rc = store_user_private_key_get(txn, p.username, pem, STORE_PEM_MAX + 1);
+        store_txn_abort(txn);
+        if (rc == POD_ERR_NOTFOUND) {
+            pod_why(why, why_len, "recipient #%llu has no account or key",
+                    (unsigned long long)item->recipient);
+            rc = POD_ERR_AUTH; /* nobody to decrypt it for: permanent */
+        } else if (rc != POD_OK) {
+            pod_why(why, why_len, "cannot read the recipient's key: %s", pod_strerror(rc));
+        }
+    }
+    if (rc == POD_OK)
+        rc = fed_private_envelope_decrypt((const char *)item->body, item->len, pem, a, xml, xml_len,
+                                          why, why_len);
+    memset(pem, 0, STORE_PEM_MAX + 1);
+    free(pem);
+    return rc;
+}
+
+/* Applies e in one write transaction that also deletes the item. */
+static int
+apply(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
+      const struct social_fed_in *in, struct pod_arena *a, char *why, size_t why_len)
+{
+    struct store_txn *txn = NULL;
+    int rc = store_txn_begin(ctx->store, true, &txn);
+
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "cannot begin a write transaction: %s", pod_strerror(rc));
+        return rc;
+    }
+    rc = social_fed_apply(txn, in, a, why, why_len);
+    if (rc == POD_OK) {
+        rc = store_inbox_delete(txn, item->id);
+        if (rc == POD_ERR_NOTFOUND)
+            rc = POD_OK; /* not queued (a direct call) */
+    }
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+        if (rc != POD_OK)
+            pod_why(why, why_len, "commit failed: %s", pod_strerror(rc));
+    }
+    store_txn_abort(txn);
+    return rc;
+}
+
+static enum fed_inbound_outcome
+verdict(int rc)
+{
+    if (rc == POD_OK)
+        return FED_INBOUND_DONE;
+    return passing(rc) ? FED_INBOUND_RETRY : FED_INBOUND_DROP;
+}
+
+enum fed_inbound_outcome
+fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
+                    char *why, size_t why_len)
+{
+    unsigned char buf[16384];
+    struct pod_arena a;
+    struct fed_envelope *env;
+    struct fed_entity *e = NULL;
+    struct store_person *people; /* [0] sender, [1] relayable author */
+    struct social_fed_in in;
+    const char *xml = (const char *)item->body, *author;
+    char *plain = NULL;
+    size_t xml_len = item->len;
+    int rc;
+
+    if (why && why_len)
+        why[0] = '\0';
+    pod_arena_init(&a, buf, sizeof buf, INBOUND_ARENA_LIMIT);
+    env = pod_arena_alloc(&a, sizeof *env);
+    people = pod_arena_alloc(&a, 2 * sizeof *people);
+    if (!env || !people) {
+        pod_why(why, why_len, "out of memory");
+        rc = POD_ERR_NOMEM;
+        goto out;
+    }
+    if (item->kind == STORE_INBOX_PRIVATE) {
+        rc = decrypt(ctx, item, &a, &plain, &xml_len, why, why_len);
+        if (rc != POD_OK)
+            goto out;
+        xml = plain;
+    } else if (item->kind != STORE_INBOX_PUBLIC) {
+        pod_why(why, why_len, "unknown inbox kind %d", (int)item->kind);
+        rc = POD_ERR_INVAL;
+        goto out;
+    }
+    rc = fed_envelope_parse(xml, xml_len, &a, env, why, why_len);
+    if (rc != POD_OK)
+        goto out;
+    rc = find_person(ctx, env->sender, &people[0], why, why_len);
+    if (rc != POD_OK)
+        goto out;
+    if (people[0].username[0]) {
+        /* Our own users' entities are made here; a copy coming back from
+         * another pod (a replay) must not bring back what they deleted. */
+        pod_why(why, why_len, "%s is a local user", people[0].diaspora_id);
+        rc = POD_ERR_AUTH;
+        goto out;
+    }
+    rc = fed_envelope_verify(env, people[0].public_key, why, why_len);
+    if (rc != POD_OK) {
+        if (why && why_len)
+            pod_why(why, why_len, "envelope signature of %s: %s", env->sender, pod_strerror(rc));
+        rc = POD_ERR_SIG;
+        goto out;
+    }
+    rc = fed_entity_parse(env->payload, env->payload_len, &a, &e, why, why_len);
+    if (rc == POD_OK)
+        rc = fed_entity_validate(e, why, why_len);
+    if (rc != POD_OK) {
+        if (rc != POD_ERR_NOMEM)
+            rc = POD_ERR_INVAL;
+        goto out;
+    }
+    memset(&in, 0, sizeof in);
+    in.entity = e;
+    in.sender = &people[0];
+    in.public_route = item->kind == STORE_INBOX_PUBLIC;
+    in.recipient = item->kind == STORE_INBOX_PRIVATE ? item->recipient : 0;
+    in.now = ctx->now ? ctx->now() : (int64_t)time(NULL);
+    author = fed_entity_get(e, "author");
+    if (fed_entity_is_relayable(e) && author && strcasecmp(author, people[0].diaspora_id) != 0) {
+        rc = find_person(ctx, author, &people[1], why, why_len);
+        if (rc != POD_OK)
+            goto out;
+        in.author = &people[1];
+    }
+    rc = apply(ctx, item, &in, &a, why, why_len);
+    if (rc == POD_OK) {
+        const char *guid = fed_entity_get(e, "guid");
+
+        if (!guid)
+            guid = fed_entity_get(e, "target_guid");
+        pod_why(why, why_len, "%s %s by %s", e->type, guid ? guid : "-", author ? author : "-");
+    }
+out:
+    pod_arena_free(&a);
+    return verdict(rc);
+}

@@ -1,0 +1,50 @@
+/*
+ * inbound.h - processing one item of the durable federation inbox
+ * (store/fed_inbox.h; docs/diaspora-federation.md §4, §5, §6, §9): decrypt
+ * (private route), read the Magic Envelope, find the sender's key
+ * (discovering an unknown sender outside any transaction), verify the
+ * envelope, parse and validate the entity, find the author of a relayed
+ * relayable, then check the sender rules and apply the entity
+ * (social/federated.h) in ONE write transaction that also deletes the
+ * item. Applying is idempotent by GUID.
+ *
+ * The caller (task/fed_inbox_task.c) owns the queue policy: on
+ * FED_INBOUND_DROP it deletes the item, on FED_INBOUND_RETRY it counts an
+ * attempt; this module writes nothing in those cases and logs nothing
+ * (the reason is in why).
+ */
+#ifndef POD_FEDERATION_INBOUND_H
+#define POD_FEDERATION_INBOUND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/fed_inbox.h"
+
+struct fed_discovery;
+struct store;
+
+struct fed_inbound_ctx {
+    struct store *store;             /* borrowed */
+    struct fed_discovery *discovery; /* borrowed; NULL: unknown people are not looked up
+                                        (their deliveries are retried) */
+    int64_t (*now)(void);            /* wall clock; NULL = time(NULL) */
+};
+
+enum fed_inbound_outcome {
+    FED_INBOUND_DONE = 0,  /* applied (or applied before); the item is deleted */
+    FED_INBOUND_DROP = 1,  /* permanent failure: bad signature, invalid entity,
+                              sender rule, not handled type; delete the item */
+    FED_INBOUND_RETRY = 2, /* passing failure (network, store, unknown parent):
+                              keep the item and try later */
+};
+
+/* Processes item (as read by store_inbox_oldest). The caller holds no
+ * transaction of ctx->store on this thread. why (why_len bytes, may be
+ * NULL) gets a one-line reason for DROP and RETRY, and a short summary
+ * ("status_message 0123... by alice@pod-a.org") for DONE. */
+enum fed_inbound_outcome fed_inbound_process(const struct fed_inbound_ctx *ctx,
+                                             const struct store_inbox_item *item, char *why,
+                                             size_t why_len);
+
+#endif

@@ -1,0 +1,374 @@
+#include "federation/outbound.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "drivers/clock/clock.h"
+#include "federation/entity.h"
+#include "http/url.h"
+#include "store/contacts.h"
+#include "store/fed_outbox.h"
+#include "store/people.h"
+
+#define MAX_CONTACTS 8192 /* contacts of one author looked at per object */
+
+/* The URL pod_url + path of a remote person's pod, and its authority (the
+ * outbox's pod health key). False when pod_url is unusable. */
+static bool
+pod_target(const struct store_person *p, const char *path, char *url, size_t url_cap, char *host,
+           size_t host_cap)
+{
+    struct http_url u;
+
+    if (!p->pod_url[0] || http_url_parse(p->pod_url, strlen(p->pod_url), &u) != POD_OK)
+        return false;
+    if (strlen(path) >= sizeof u.path)
+        return false;
+    snprintf(u.path, sizeof u.path, "%s", path);
+    return http_url_format(&u, url, url_cap) == POD_OK &&
+           http_url_authority(&u, host, host_cap) == POD_OK;
+}
+
+static int
+add_job(struct store_txn *txn, enum store_outbox_kind kind, const char *url, const char *host,
+        uint64_t signer, uint64_t recipient, const char *xml, size_t len)
+{
+    struct store_outbox_job job;
+
+    memset(&job, 0, sizeof job);
+    job.kind = kind;
+    snprintf(job.url, sizeof job.url, "%s", url);
+    snprintf(job.host, sizeof job.host, "%s", host);
+    job.author = signer;
+    job.recipient = recipient;
+    job.created_at = drv_clock_wall();
+    job.due_at = job.created_at;
+    job.payload = xml;
+    job.payload_len = len;
+    return store_outbox_add(txn, &job);
+}
+
+/* A private job to remote person p; skipped (POD_OK) when p lacks what it
+ * needs. */
+static int
+private_job(struct store_txn *txn, const struct store_person *p, uint64_t signer, const char *xml,
+            size_t len)
+{
+    char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1], path[96];
+
+    if (p->username[0] || !p->guid[0] || !p->public_key[0])
+        return POD_OK;
+    snprintf(path, sizeof path, "/receive/users/%s", p->guid);
+    if (!pod_target(p, path, url, sizeof url, host, sizeof host))
+        return POD_OK;
+    return add_job(txn, STORE_OUTBOX_PRIVATE, url, host, signer, p->id, xml, len);
+}
+
+struct contact_list {
+    uint64_t *ids;
+    size_t count;
+};
+
+static int
+collect_contact(const struct store_contact *c, void *ctx)
+{
+    struct contact_list *l = ctx;
+
+    if (l->count == MAX_CONTACTS)
+        return 1;
+    l->ids[l->count++] = c->person;
+    return 0;
+}
+
+/* The audience of local post p (§5.4), signed by signer; extra (0: none)
+ * is one more remote person of a public post's (a reshared root's author). */
+static int
+to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, uint64_t extra,
+            const char *xml, size_t len, struct pod_arena *a)
+{
+    struct contact_list l = {0};
+    char(*hosts)[STORE_OUTBOX_HOST_MAX + 1] = NULL;
+    char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1];
+    struct store_person who;
+    size_t nhosts = 0, i, k;
+    int rc;
+
+    (void)a;
+    /* Scratch on the heap: the callers' arenas are small. */
+    l.ids = malloc(MAX_CONTACTS * sizeof *l.ids);
+    if (!l.ids)
+        return POD_ERR_NOMEM;
+    rc = store_contacts_each(txn, p->author, collect_contact, &l);
+    if (rc >= 0 && extra && p->public && l.count < MAX_CONTACTS)
+        l.ids[l.count++] = extra;
+    if (rc >= 0 && p->public && !(hosts = malloc(FED_OUTBOUND_MAX_PODS * sizeof *hosts)))
+        rc = POD_ERR_NOMEM;
+    rc = rc < 0 ? rc : POD_OK;
+    for (i = 0; rc == POD_OK && i < l.count; i++) {
+        if (store_person_get(txn, l.ids[i], &who) != POD_OK || who.username[0])
+            continue;
+        if (!p->public) {
+            if (!store_post_is_shared_with(txn, p->id, who.id))
+                continue;
+            rc = private_job(txn, &who, signer, xml, len);
+            continue;
+        }
+        if (!pod_target(&who, "/receive/public", url, sizeof url, host, sizeof host))
+            continue;
+        for (k = 0; k < nhosts && strcmp(hosts[k], host) != 0; k++)
+            ;
+        if (k < nhosts)
+            continue; /* one delivery per pod */
+        if (nhosts == FED_OUTBOUND_MAX_PODS) {
+            LOG_WARN("federation", "more than %d pods: post %s not sent to %s",
+                     FED_OUTBOUND_MAX_PODS, p->guid, host);
+            continue;
+        }
+        memcpy(hosts[nhosts++], host, sizeof hosts[0]);
+        rc = add_job(txn, STORE_OUTBOX_PUBLIC, url, host, signer, 0, xml, len);
+    }
+    free(hosts);
+    free(l.ids);
+    return rc;
+}
+
+/* Routes xml by post p: its audience when p is local (signed by the post
+ * author), else its remote author (signed by actor). */
+static int
+route(struct store_txn *txn, const struct store_post *p, uint64_t actor, const char *xml,
+      size_t len, struct pod_arena *a)
+{
+    char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1];
+    struct store_person pa;
+    int rc;
+
+    rc = store_person_get(txn, p->author, &pa);
+    if (rc != POD_OK)
+        return rc;
+    if (pa.username[0])
+        return to_audience(txn, p, p->author, 0, xml, len, a);
+    if (!p->public)
+        return private_job(txn, &pa, actor, xml, len);
+    if (!pod_target(&pa, "/receive/public", url, sizeof url, host, sizeof host))
+        return POD_OK;
+    return add_job(txn, STORE_OUTBOX_PUBLIC, url, host, actor, 0, xml, len);
+}
+
+static int
+did_of(struct store_txn *txn, uint64_t person, struct store_person *out)
+{
+    int rc = store_person_get(txn, person, out);
+
+    return rc == POD_OK && !out->diaspora_id[0] ? POD_ERR_INVAL : rc;
+}
+
+static int
+emit(const struct fed_entity *e, int rc, struct pod_arena *a, char **xml, size_t *len)
+{
+    if (rc != POD_OK)
+        return rc;
+    return fed_entity_emit(e, a, xml, len);
+}
+
+int
+fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
+                      char **xml, size_t *len)
+{
+    struct fed_entity *e = fed_entity_new(a, "status_message"), *loc;
+    struct store_person au;
+    int rc;
+
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = did_of(txn, p->author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", p->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add_time(e, a, "created_at", p->created_at);
+    if (rc == POD_OK)
+        rc = fed_entity_add_bool(e, a, "public", p->public);
+    if (rc == POD_OK && p->provider[0])
+        rc = fed_entity_add(e, a, "provider_display_name", p->provider);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "text", p->text ? p->text : "");
+    if (rc == POD_OK && p->address[0] && p->lat[0] && p->lng[0]) {
+        loc = fed_entity_new(a, "location");
+        rc = loc ? POD_OK : POD_ERR_NOMEM;
+        if (rc == POD_OK)
+            rc = fed_entity_add(loc, a, "address", p->address);
+        if (rc == POD_OK)
+            rc = fed_entity_add(loc, a, "lat", p->lat);
+        if (rc == POD_OK)
+            rc = fed_entity_add(loc, a, "lng", p->lng);
+        if (rc == POD_OK)
+            rc = fed_entity_add_entity(e, a, loc);
+    }
+    return emit(e, rc, a, xml, len);
+}
+
+/* A <reshare> of local reshare p: to the resharer's contacts and the
+ * root's author (§5.4). */
+static int
+reshare(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
+{
+    struct fed_entity *e = fed_entity_new(a, "reshare");
+    struct store_person au, ra;
+    struct store_post root;
+    uint64_t extra = 0;
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = did_of(txn, p->author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", p->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add_time(e, a, "created_at", p->created_at);
+    if (rc == POD_OK && p->root && store_post_get(txn, p->root, a, &root) == POD_OK &&
+        did_of(txn, root.author, &ra) == POD_OK) {
+        rc = fed_entity_add(e, a, "root_author", ra.diaspora_id);
+        if (rc == POD_OK)
+            rc = fed_entity_add(e, a, "root_guid", root.guid);
+        if (!ra.username[0])
+            extra = ra.id;
+    }
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? to_audience(txn, p, p->author, extra, xml, len, a) : rc;
+}
+
+int
+fed_outbound_post(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
+{
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (p->type == STORE_POST_RESHARE)
+        return reshare(txn, p, a);
+    rc = fed_outbound_post_xml(txn, p, a, &xml, &len);
+    return rc == POD_OK ? route(txn, p, p->author, xml, len, a) : rc;
+}
+
+int
+fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
+                     const struct store_post *p, struct pod_arena *a)
+{
+    struct fed_entity *e = fed_entity_new(a, "comment");
+    struct store_person au;
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = did_of(txn, c->author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", c->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_guid", p->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "text", c->text ? c->text : "");
+    if (rc == POD_OK)
+        rc = fed_entity_add_time(e, a, "created_at", c->created_at);
+    /* Signed by the task with the commenter's key (§6.1), unless the
+     * commenter is the root author, whose envelope suffices. */
+    if (rc == POD_OK && c->author != p->author)
+        rc = fed_entity_add(e, a, "author_signature", "");
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? route(txn, p, c->author, xml, len, a) : rc;
+}
+
+int
+fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char *parent_guid,
+                  const struct store_post *p, struct pod_arena *a)
+{
+    struct fed_entity *e = fed_entity_new(a, "like");
+    struct store_person au;
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = did_of(txn, l->author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", l->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_guid", parent_guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_type",
+                            l->target_type == STORE_LIKE_COMMENT ? "Comment" : "Post");
+    if (rc == POD_OK)
+        rc = fed_entity_add_bool(e, a, "positive", l->positive);
+    if (rc == POD_OK && l->author != p->author)
+        rc = fed_entity_add(e, a, "author_signature", "");
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? route(txn, p, l->author, xml, len, a) : rc;
+}
+
+int
+fed_outbound_retraction(struct store_txn *txn, uint64_t signer, uint64_t target_author,
+                        const char *target_type, const char *target_guid,
+                        const struct store_post *p, struct pod_arena *a)
+{
+    struct fed_entity *e = fed_entity_new(a, "retraction");
+    struct store_person au;
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = did_of(txn, target_author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "target_guid", target_guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "target_type", target_type);
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? route(txn, p, signer, xml, len, a) : rc;
+}
+
+int
+fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, bool sharing,
+                     struct pod_arena *a)
+{
+    struct fed_entity *e;
+    struct store_person me, them;
+    char *xml;
+    size_t len;
+    int rc;
+
+    rc = store_person_get(txn, person, &them);
+    if (rc != POD_OK || them.username[0])
+        return rc;
+    rc = did_of(txn, owner, &me);
+    if (rc != POD_OK)
+        return rc;
+    e = fed_entity_new(a, "contact");
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = fed_entity_add(e, a, "author", me.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "recipient", them.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add_bool(e, a, "following", sharing);
+    if (rc == POD_OK)
+        rc = fed_entity_add_bool(e, a, "sharing", sharing);
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? private_job(txn, &them, owner, xml, len) : rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * outbound.h - what a local action sends to other pods
+ * (docs/diaspora-federation.md §3.2, §5.1-5.4, §6.1, §7): the entity XML
+ * of a local object and the outbox jobs (store/fed_outbox.h) that carry it
+ * to its remote recipients.
+ *
+ * Called by app/social/actions.c inside the write transaction that writes
+ * the object, after the local write succeeded, so the object and its jobs
+ * commit together. Nothing is signed or sent here: the federation task
+ * (task/fed_outbox_task.h) builds the envelopes later, outside any write
+ * transaction. A relayable (comment, like) whose author is not the root
+ * post's author gets an EMPTY <author_signature/> element in its payload,
+ * meaning "to be signed by the relayable's (local) author": the task fills
+ * it in before it builds the envelope.
+ *
+ * Routing (§5.4), by the post an object belongs to:
+ * - a local public post: one /receive/public job per remote pod among the
+ *   author's contacts (diaspora*'s "contact people", sharing or receiving);
+ * - a local limited post: one private job (/receive/users/GUID) per remote
+ *   contact of the author the post is shared with;
+ * - a remote post: one job to the post author (public: their pod's
+ *   /receive/public; limited: private to them).
+ * The signer (job author) is the local post author for local posts and the
+ * acting local person for remote ones. When there is no remote recipient
+ * nothing is written: a pod without remote contacts never has jobs.
+ *
+ * Remote people need a pod_url and GUID (and a public key for private
+ * jobs); those without are skipped. Errors are the store's; POD_ERR_NOMEM
+ * when the arena is exhausted.
+ */
+#ifndef POD_FEDERATION_OUTBOUND_H
+#define POD_FEDERATION_OUTBOUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "store/posts.h"
+#include "store/store.h"
+
+#define FED_OUTBOUND_MAX_PODS 1024 /* public jobs per object; more pods are skipped */
+
+/* The <status_message> of local post p (text, provider, location; photos
+ * and polls are not sent yet) into *xml / *len (in a). */
+int fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
+                          char **xml, size_t *len);
+
+/* Enqueues the status message or reshare p just written by its local
+ * author (a reshare also goes to its root's remote author). */
+int fed_outbound_post(struct store_txn *txn, const struct store_post *p, struct pod_arena *a);
+
+/* Enqueues the comment c (by a local person) on post p. */
+int fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
+                         const struct store_post *p, struct pod_arena *a);
+
+/* Enqueues the like l (by a local person) of post p or of one of its
+ * comments (parent_guid is then that comment's GUID). */
+int fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char *parent_guid,
+                      const struct store_post *p, struct pod_arena *a);
+
+/* Enqueues a retraction of a local person's object: target_type "Post",
+ * "Comment" or "Like", its GUID and author (person ids), routed by post p
+ * (the post itself for "Post"), signed by signer. Call it BEFORE deleting
+ * the object (a limited post's recipients are read from its shares). */
+int fed_outbound_retraction(struct store_txn *txn, uint64_t signer, uint64_t target_author,
+                            const char *target_type, const char *target_guid,
+                            const struct store_post *p, struct pod_arena *a);
+
+/* Enqueues a <contact> from local owner to remote person: start sharing
+ * (sharing true: following and sharing true) or stop (both false).
+ * Nothing for a local person. */
+int fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, bool sharing,
+                         struct pod_arena *a);
+
+#endif

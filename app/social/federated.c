@@ -1,0 +1,607 @@
+#include "social/federated.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "federation/relayable.h"
+#include "social/notify.h"
+#include "store/contacts.h"
+#include "store/posts.h"
+
+/* Copies s into out (cap bytes) when it fits; false otherwise. */
+static bool
+copy_fits(char *out, size_t cap, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n >= cap)
+        return false;
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+    return true;
+}
+
+/* Copies at most cap-1 bytes of s into out, cut at a UTF-8 boundary. */
+static void
+copy_cut(char *out, size_t cap, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+}
+
+static bool
+same_did(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+/* The person an entity field names, looked up in the store. */
+static int
+person_by_did(struct store_txn *txn, const char *did, struct store_person *out)
+{
+    char low[STORE_DID_MAX + 1];
+    size_t n = did ? strlen(did) : 0;
+
+    if (n == 0 || n > STORE_DID_MAX)
+        return POD_ERR_NOTFOUND;
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)((did[i] >= 'A' && did[i] <= 'Z') ? did[i] + 32 : did[i]);
+    return store_person_get_by_diaspora_id(txn, low, out);
+}
+
+static int64_t
+entity_time(const struct fed_entity *e, const char *name, int64_t now)
+{
+    int64_t t;
+
+    return fed_entity_get_time(e, name, &t) == POD_OK ? t : now;
+}
+
+/* ------------------------------------------------------------ relayables */
+
+/* The author of the relayable, as a store person: the sender, or in->author. */
+static const struct store_person *
+relayable_author(const struct social_fed_in *in)
+{
+    const char *did = fed_entity_get(in->entity, "author");
+
+    if (same_did(did, in->sender->diaspora_id))
+        return in->sender;
+    if (in->author && same_did(did, in->author->diaspora_id))
+        return in->author;
+    return NULL;
+}
+
+/* §4.3 and §6.1 for a relayable whose root post is post: the sender is
+ * the root author, or the author when the root is local; the
+ * author_signature must verify unless the author is the root author. */
+static int
+relayable_check(struct store_txn *txn, const struct social_fed_in *in,
+                const struct store_person *author, const struct store_post *post,
+                struct pod_arena *a, char *why, size_t why_len)
+{
+    struct store_person root;
+    const char **names, **values;
+    char sw[160] = "";
+    size_t n;
+    int rc = store_person_get(txn, post->author, &root);
+
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "the author of post %s is unknown", post->guid);
+        return rc == POD_ERR_NOTFOUND ? POD_ERR_AUTH : rc;
+    }
+    if (in->sender->id != root.id && !(in->sender->id == author->id && root.username[0])) {
+        pod_why(why, why_len,
+                "%s is neither the root author %s nor the author of a relayable on a local post",
+                in->sender->diaspora_id, root.diaspora_id);
+        return POD_ERR_AUTH;
+    }
+    if (root.username[0] && store_block_exists(txn, root.id, author->id)) {
+        pod_why(why, why_len, "%s is ignored by %s", author->diaspora_id, root.diaspora_id);
+        return POD_ERR_AUTH;
+    }
+    if (author->id == root.id)
+        return POD_OK; /* no author_signature: the envelope suffices */
+    rc = fed_entity_signature_lists(in->entity, a, &names, &values, &n);
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "cannot list the signed fields: %s", pod_strerror(rc));
+        return rc == POD_ERR_NOMEM ? rc : POD_ERR_INVAL;
+    }
+    rc = fed_relayable_verify(names, values, n, fed_entity_get(in->entity, "author_signature"),
+                              author->public_key, sw, sizeof sw);
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "author_signature of %s: %s", author->diaspora_id,
+                sw[0] ? sw : pod_strerror(rc));
+        return POD_ERR_SIG;
+    }
+    return POD_OK;
+}
+
+static int
+apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a, char *why,
+              size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    const struct store_person *author = relayable_author(in);
+    const char *guid = fed_entity_get(e, "guid");
+    const char *text = fed_entity_get(e, "text");
+    struct store_post post;
+    struct store_comment c;
+    int rc;
+
+    if (!author) {
+        pod_why(why, why_len, "the comment author is not known");
+        return POD_ERR_AUTH;
+    }
+    rc = store_post_get_by_guid(txn, fed_entity_get(e, "parent_guid"), a, &post);
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "parent post %s unknown", fed_entity_get(e, "parent_guid"));
+        return rc;
+    }
+    rc = relayable_check(txn, in, author, &post, a, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    if (store_comment_get_by_guid(txn, guid, a, &c) == POD_OK)
+        return POD_OK; /* delivered before */
+    if (author->username[0]) {
+        pod_why(why, why_len, "unknown comment %s of the local %s", guid, author->diaspora_id);
+        return POD_ERR_AUTH;
+    }
+    memset(&c, 0, sizeof c);
+    if (!copy_fits(c.guid, sizeof c.guid, guid) || !text || strlen(text) > STORE_POST_TEXT_MAX) {
+        pod_why(why, why_len, "comment GUID or text too long");
+        return POD_ERR_INVAL;
+    }
+    c.post = post.id;
+    c.author = author->id;
+    c.text = text;
+    c.created_at = entity_time(e, "created_at", in->now);
+    rc = store_comment_add(txn, &c);
+    if (rc == POD_OK)
+        rc = social_notify_comment(txn, &post, &c, a);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot store comment %s: %s", guid, pod_strerror(rc));
+    return rc;
+}
+
+static int
+apply_like(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a, char *why,
+           size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    const struct store_person *author = relayable_author(in);
+    const char *guid = fed_entity_get(e, "guid");
+    const char *parent = fed_entity_get(e, "parent_guid");
+    const char *ptype = fed_entity_parent_type(e);
+    struct store_post post;
+    struct store_comment cm;
+    struct store_like l, old;
+    bool positive = true;
+    int rc;
+
+    if (!author) {
+        pod_why(why, why_len, "the like author is not known");
+        return POD_ERR_AUTH;
+    }
+    memset(&l, 0, sizeof l);
+    if (ptype && strcmp(ptype, "Comment") == 0) {
+        rc = store_comment_get_by_guid(txn, parent, a, &cm);
+        if (rc == POD_OK)
+            rc = store_post_get(txn, cm.post, a, &post);
+        l.target_type = STORE_LIKE_COMMENT;
+        l.target = cm.id;
+    } else if (ptype && strcmp(ptype, "Post") == 0) {
+        rc = store_post_get_by_guid(txn, parent, a, &post);
+        l.target_type = STORE_LIKE_POST;
+        l.target = post.id;
+    } else {
+        pod_why(why, why_len, "like of a %s", ptype ? ptype : "(nothing)");
+        return POD_ERR_INVAL;
+    }
+    if (rc != POD_OK) {
+        pod_why(why, why_len, "liked %s %s unknown", ptype, parent);
+        return rc;
+    }
+    rc = relayable_check(txn, in, author, &post, a, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    if (store_like_get_by_guid(txn, guid, &old) == POD_OK)
+        return POD_OK; /* delivered before */
+    if (author->username[0]) {
+        pod_why(why, why_len, "unknown like %s of the local %s", guid, author->diaspora_id);
+        return POD_ERR_AUTH;
+    }
+    if (!copy_fits(l.guid, sizeof l.guid, guid)) {
+        pod_why(why, why_len, "like GUID too long");
+        return POD_ERR_INVAL;
+    }
+    (void)fed_entity_get_bool(e, "positive", &positive);
+    l.author = author->id;
+    l.positive = positive;
+    l.created_at = in->now;
+    rc = store_like_add(txn, &l);
+    if (rc == POD_ERR_EXISTS)
+        return POD_OK; /* the author likes it already (under another GUID) */
+    if (rc == POD_OK && l.target_type == STORE_LIKE_POST)
+        rc = social_notify_like(txn, author->id, &post);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot store like %s: %s", guid, pod_strerror(rc));
+    return rc;
+}
+
+/* ------------------------------------------------------------ posts */
+
+static int
+read_poll(const struct fed_entity *poll, struct store_poll *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!copy_fits(out->question, sizeof out->question, fed_entity_get(poll, "question")))
+        return POD_ERR_INVAL;
+    for (size_t i = 0; i < poll->count; i++) {
+        const struct fed_entity *ans = poll->fields[i].entity;
+
+        if (!ans || strcmp(poll->fields[i].name, "poll_answer") != 0)
+            continue;
+        if (out->answer_count == STORE_POLL_MAX_ANSWERS ||
+            !copy_fits(out->answers[out->answer_count], sizeof out->answers[0],
+                       fed_entity_get(ans, "answer")))
+            return POD_ERR_INVAL;
+        out->answer_count++;
+    }
+    return POD_OK;
+}
+
+/* The existing post with guid: POD_OK when it is the sender's (nothing
+ * to do), POD_ERR_AUTH when someone else's, POD_ERR_NOTFOUND when new. */
+static int
+post_known(struct store_txn *txn, const struct social_fed_in *in, const char *guid,
+           struct pod_arena *a, char *why, size_t why_len)
+{
+    struct store_post old;
+    int rc = store_post_get_by_guid(txn, guid, a, &old);
+
+    if (rc != POD_OK)
+        return rc;
+    if (old.author != in->sender->id) {
+        pod_why(why, why_len, "post GUID %s belongs to someone else", guid);
+        return POD_ERR_AUTH;
+    }
+    return POD_OK;
+}
+
+static int
+add_post(struct store_txn *txn, const struct social_fed_in *in, struct store_post *p,
+         const struct store_poll *poll, struct pod_arena *a, char *why, size_t why_len)
+{
+    const char **tags = NULL;
+    size_t ntags = 0, len = strlen(p->text);
+    int rc;
+
+    if (pod_text_tags(p->text, len, a, &tags, &ntags) != POD_OK)
+        ntags = 0;
+    if (ntags > STORE_POST_MAX_TAGS)
+        ntags = STORE_POST_MAX_TAGS;
+    rc = store_post_add(txn, p, &in->recipient, p->public ? 0 : 1, tags, ntags, poll);
+    if (rc == POD_OK && p->type == STORE_POST_STATUS)
+        rc = social_notify_post(txn, p, len, a);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot store post %s: %s", p->guid, pod_strerror(rc));
+    return rc;
+}
+
+static int
+apply_status_message(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
+                     char *why, size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    const struct fed_entity *loc = fed_entity_get_entity(e, "location");
+    const struct fed_entity *pe = fed_entity_get_entity(e, "poll");
+    const char *guid = fed_entity_get(e, "guid");
+    const char *text = fed_entity_get(e, "text");
+    struct store_poll poll;
+    struct store_post p;
+    bool pub = false;
+    int rc;
+
+    (void)fed_entity_get_bool(e, "public", &pub);
+    if (in->public_route && !pub) {
+        pod_why(why, why_len, "limited post %s on the public route", guid ? guid : "");
+        return POD_ERR_AUTH;
+    }
+    if (!pub && !in->recipient) {
+        pod_why(why, why_len, "limited post without a local recipient");
+        return POD_ERR_AUTH;
+    }
+    rc = post_known(txn, in, guid, a, why, why_len);
+    if (rc != POD_ERR_NOTFOUND)
+        return rc;
+    memset(&p, 0, sizeof p);
+    if (!copy_fits(p.guid, sizeof p.guid, guid) || !text || strlen(text) > STORE_POST_TEXT_MAX) {
+        pod_why(why, why_len, "post GUID or text too long");
+        return POD_ERR_INVAL;
+    }
+    p.author = in->sender->id;
+    p.type = STORE_POST_STATUS;
+    p.public = pub;
+    p.text = text;
+    copy_cut(p.provider, sizeof p.provider, fed_entity_get(e, "provider_display_name"));
+    if (loc) {
+        copy_cut(p.address, sizeof p.address, fed_entity_get(loc, "address"));
+        copy_cut(p.lat, sizeof p.lat, fed_entity_get(loc, "lat"));
+        copy_cut(p.lng, sizeof p.lng, fed_entity_get(loc, "lng"));
+    }
+    p.created_at = entity_time(e, "created_at", in->now);
+    if (pe && read_poll(pe, &poll) != POD_OK) {
+        pod_why(why, why_len, "poll of %s does not fit", guid);
+        return POD_ERR_INVAL;
+    }
+    return add_post(txn, in, &p, pe ? &poll : NULL, a, why, why_len);
+}
+
+static int
+apply_reshare(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a, char *why,
+              size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    const char *guid = fed_entity_get(e, "guid");
+    const char *root_guid = fed_entity_get(e, "root_guid");
+    struct store_person root_author;
+    struct store_post p, root;
+    int rc;
+
+    rc = post_known(txn, in, guid, a, why, why_len);
+    if (rc != POD_ERR_NOTFOUND)
+        return rc;
+    memset(&p, 0, sizeof p);
+    if (!copy_fits(p.guid, sizeof p.guid, guid)) {
+        pod_why(why, why_len, "reshare GUID too long");
+        return POD_ERR_INVAL;
+    }
+    if (root_guid && root_guid[0]) {
+        rc = store_post_get_by_guid(txn, root_guid, a, &root);
+        if (rc != POD_OK) {
+            pod_why(why, why_len, "reshared post %s unknown", root_guid);
+            return rc;
+        }
+        rc = store_person_get(txn, root.author, &root_author);
+        if (rc != POD_OK || !same_did(root_author.diaspora_id, fed_entity_get(e, "root_author"))) {
+            pod_why(why, why_len, "root_author does not match the author of %s", root_guid);
+            return POD_ERR_AUTH;
+        }
+        if (!root.public) {
+            pod_why(why, why_len, "reshare of the limited post %s", root_guid);
+            return POD_ERR_AUTH;
+        }
+        p.root = root.id;
+    }
+    p.author = in->sender->id;
+    p.type = STORE_POST_RESHARE;
+    p.public = true;
+    p.text = "";
+    p.created_at = entity_time(e, "created_at", in->now);
+    rc = add_post(txn, in, &p, NULL, a, why, why_len);
+    if (rc == POD_OK && p.root)
+        rc = social_notify_reshare(txn, in->sender->id, &root);
+    return rc;
+}
+
+/* ------------------------------------------------------------ retraction */
+
+/* The author of root post id equals sender? */
+static bool
+is_post_author(struct store_txn *txn, uint64_t post_id, uint64_t person, struct pod_arena *a)
+{
+    struct store_post p;
+
+    return store_post_get(txn, post_id, a, &p) == POD_OK && p.author == person;
+}
+
+static int
+apply_retraction(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
+                 char *why, size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    const char *type = fed_entity_get(e, "target_type");
+    const char *guid = fed_entity_get(e, "target_guid");
+    uint64_t sender = in->sender->id, target_author = 0;
+    struct store_person named;
+    struct store_post p;
+    struct store_comment c;
+    struct store_like l;
+    bool by_root = false;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    memset(&c, 0, sizeof c);
+    memset(&l, 0, sizeof l);
+    if (!type || !guid)
+        return POD_ERR_INVAL;
+    if (strcmp(type, "Post") == 0 || strcmp(type, "StatusMessage") == 0 ||
+        strcmp(type, "Reshare") == 0) {
+        rc = store_post_get_by_guid(txn, guid, a, &p);
+        target_author = p.author;
+    } else if (strcmp(type, "Comment") == 0) {
+        rc = store_comment_get_by_guid(txn, guid, a, &c);
+        target_author = c.author;
+        by_root = rc == POD_OK && is_post_author(txn, c.post, sender, a);
+    } else if (strcmp(type, "Like") == 0) {
+        rc = store_like_get_by_guid(txn, guid, &l);
+        target_author = l.author;
+        if (rc == POD_OK && l.target_type == STORE_LIKE_POST)
+            by_root = is_post_author(txn, l.target, sender, a);
+        else if (rc == POD_OK && store_comment_get(txn, l.target, a, &c) == POD_OK)
+            by_root = is_post_author(txn, c.post, sender, a);
+    } else {
+        pod_why(why, why_len, "not handled yet: retraction of %s", type);
+        return POD_ERR_INVAL;
+    }
+    if (rc == POD_ERR_NOTFOUND) {
+        LOG_INFO("federation", "retraction of unknown %s %s: nothing to do", type, guid);
+        return POD_OK; /* gone already, or never seen */
+    }
+    if (rc != POD_OK)
+        return rc;
+    /* diaspora* names the target's author in author (§7). */
+    if (person_by_did(txn, fed_entity_get(e, "author"), &named) != POD_OK ||
+        named.id != target_author) {
+        pod_why(why, why_len, "retraction author is not the author of %s %s", type, guid);
+        return POD_ERR_AUTH;
+    }
+    if (sender != target_author && !by_root) {
+        pod_why(why, why_len, "%s may not retract %s %s", in->sender->diaspora_id, type, guid);
+        return POD_ERR_AUTH;
+    }
+    if (type[0] == 'C')
+        rc = store_comment_delete(txn, c.id);
+    else if (type[0] == 'L')
+        rc = store_like_delete(txn, l.id);
+    else
+        rc = store_post_delete(txn, p.id);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot delete %s %s: %s", type, guid, pod_strerror(rc));
+    return rc;
+}
+
+/* ------------------------------------------------------------ people */
+
+static int
+apply_contact(struct store_txn *txn, const struct social_fed_in *in, char *why, size_t why_len)
+{
+    const struct fed_entity *e = in->entity;
+    struct store_person owner;
+    struct store_contact c;
+    bool following = true, sharing = true, blocking = false, was;
+    int rc;
+
+    rc = person_by_did(txn, fed_entity_get(e, "recipient"), &owner);
+    if (rc != POD_OK || !owner.username[0] || (in->recipient && in->recipient != owner.id)) {
+        pod_why(why, why_len, "contact for %s, who is not the local recipient",
+                fed_entity_get(e, "recipient"));
+        return rc == POD_OK || rc == POD_ERR_NOTFOUND ? POD_ERR_AUTH : rc;
+    }
+    if (in->sender->username[0]) {
+        pod_why(why, why_len, "contact from a local person over federation");
+        return POD_ERR_AUTH;
+    }
+    (void)fed_entity_get_bool(e, "following", &following);
+    (void)fed_entity_get_bool(e, "sharing", &sharing);
+    (void)fed_entity_get_bool(e, "blocking", &blocking);
+    rc = store_contact_get(txn, owner.id, in->sender->id, &c);
+    if (rc == POD_ERR_NOTFOUND) {
+        memset(&c, 0, sizeof c);
+        c.owner = owner.id;
+        c.person = in->sender->id;
+        c.created_at = in->now;
+    } else if (rc != POD_OK) {
+        return rc;
+    }
+    was = c.receiving;
+    c.receiving = following && sharing && !blocking;
+    if (was == c.receiving)
+        return POD_OK;
+    if (!c.receiving && !c.sharing)
+        return store_contact_put(txn, &c); /* deletes it */
+    rc = store_contact_put(txn, &c);
+    if (rc == POD_OK && c.receiving)
+        rc = social_notify_started_sharing(txn, in->sender->id, owner.id);
+    return rc;
+}
+
+static bool
+is_http_url(const char *s)
+{
+    return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
+}
+
+static void
+take_avatar(char *out, size_t cap, const char *url)
+{
+    if (!url)
+        return; /* absent: keep */
+    if (!url[0])
+        out[0] = '\0';
+    else if (is_http_url(url) && strlen(url) < cap)
+        copy_fits(out, cap, url);
+}
+
+static int
+apply_profile(struct store_txn *txn, const struct social_fed_in *in, char *why, size_t why_len)
+{
+    static const char *const extended[] = {"bio", "birthday", "gender", "location"};
+    const struct fed_entity *e = in->entity;
+    struct store_person p = *in->sender;
+    bool pub = false, searchable = true;
+    const char *first = fed_entity_get(e, "first_name");
+    const char *last = fed_entity_get(e, "last_name");
+
+    if (p.username[0]) {
+        pod_why(why, why_len, "profile of a local person over federation");
+        return POD_ERR_AUTH;
+    }
+    (void)fed_entity_get_bool(e, "public", &pub);
+    for (size_t i = 0; in->public_route && !pub && i < sizeof extended / sizeof extended[0]; i++) {
+        if (fed_entity_get(e, extended[i])) {
+            pod_why(why, why_len, "non-public profile with %s on the public route", extended[i]);
+            return POD_ERR_AUTH;
+        }
+    }
+    if (first || last) {
+        copy_cut(p.first_name, sizeof p.first_name, first);
+        copy_cut(p.last_name, sizeof p.last_name, last);
+    } else if (fed_entity_get(e, "full_name")) {
+        copy_cut(p.first_name, sizeof p.first_name, fed_entity_get(e, "full_name"));
+        p.last_name[0] = '\0';
+    }
+    take_avatar(p.avatar_large, sizeof p.avatar_large, fed_entity_get(e, "image_url"));
+    take_avatar(p.avatar_medium, sizeof p.avatar_medium, fed_entity_get(e, "image_url_medium"));
+    take_avatar(p.avatar_small, sizeof p.avatar_small, fed_entity_get(e, "image_url_small"));
+    (void)fed_entity_get_bool(e, "searchable", &searchable);
+    p.searchable = searchable;
+    p.updated_at = in->now;
+    return store_person_update(txn, &p);
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+int
+social_fed_apply(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
+                 char *why, size_t why_len)
+{
+    const char *type = in->entity->type;
+    const char *author = fed_entity_get(in->entity, "author");
+
+    if (why && why_len)
+        why[0] = '\0';
+    if (strcmp(type, "comment") == 0)
+        return apply_comment(txn, in, a, why, why_len);
+    if (strcmp(type, "like") == 0)
+        return apply_like(txn, in, a, why, why_len);
+    if (strcmp(type, "retraction") == 0)
+        return apply_retraction(txn, in, a, why, why_len);
+    /* Default rule (§4.3): the sender is the author. */
+    if (!same_did(author, in->sender->diaspora_id)) {
+        pod_why(why, why_len, "%s signed a %s of %s", in->sender->diaspora_id, type,
+                author ? author : "nobody");
+        return POD_ERR_AUTH;
+    }
+    if (strcmp(type, "status_message") == 0)
+        return apply_status_message(txn, in, a, why, why_len);
+    if (strcmp(type, "reshare") == 0)
+        return apply_reshare(txn, in, a, why, why_len);
+    if (strcmp(type, "contact") == 0)
+        return apply_contact(txn, in, why, why_len);
+    if (strcmp(type, "profile") == 0)
+        return apply_profile(txn, in, why, why_len);
+    pod_why(why, why_len, "not handled yet: %s", type);
+    return POD_ERR_INVAL;
+}

@@ -1,0 +1,283 @@
+#include "task/fed_inbox_task.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "drivers/clock/clock.h"
+#include "federation/inbound.h"
+#include "store/fed_inbox.h"
+#include "store/store.h"
+
+#define BACKOFF_SLOTS 64
+
+struct backoff {
+    uint64_t id;     /* 0 = free */
+    uint64_t due_ms; /* drv_clock_monotonic_ms() */
+};
+
+struct task_fed_inbox {
+    struct store *store;
+    struct fed_discovery *discovery;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards stop, wake, finished */
+    pthread_cond_t cond;
+    bool stop;
+    bool wake;
+    bool finished;
+    struct backoff backoff[BACKOFF_SLOTS]; /* the thread's own */
+};
+
+static bool
+stopping(struct task_fed_inbox *t)
+{
+    bool s;
+
+    pthread_mutex_lock(&t->lock);
+    s = t->stop;
+    pthread_mutex_unlock(&t->lock);
+    return s;
+}
+
+static int64_t
+wall_now(void)
+{
+    return drv_clock_wall();
+}
+
+static struct backoff *
+backoff_find(struct task_fed_inbox *t, uint64_t id)
+{
+    for (size_t i = 0; i < BACKOFF_SLOTS; i++)
+        if (t->backoff[i].id == id)
+            return &t->backoff[i];
+    return NULL;
+}
+
+static void
+backoff_forget(struct task_fed_inbox *t, uint64_t id)
+{
+    struct backoff *b = backoff_find(t, id);
+
+    if (b)
+        b->id = 0;
+}
+
+static void
+backoff_set(struct task_fed_inbox *t, uint64_t id, uint32_t attempts)
+{
+    struct backoff *b = backoff_find(t, id);
+    uint64_t delay = TASK_FED_INBOX_BACKOFF_S;
+
+    for (uint32_t i = 1; i < attempts && delay < TASK_FED_INBOX_BACKOFF_MAX_S; i++)
+        delay *= 2;
+    if (delay > TASK_FED_INBOX_BACKOFF_MAX_S)
+        delay = TASK_FED_INBOX_BACKOFF_MAX_S;
+    if (!b)
+        b = backoff_find(t, 0);
+    if (!b) { /* full: replace the one due first */
+        b = &t->backoff[0];
+        for (size_t i = 1; i < BACKOFF_SLOTS; i++)
+            if (t->backoff[i].due_ms < b->due_ms)
+                b = &t->backoff[i];
+    }
+    b->id = id;
+    b->due_ms = drv_clock_monotonic_ms() + delay * 1000;
+}
+
+/* One write: delete (drop) or count an attempt of item id. */
+static int
+queue_write(struct store *st, uint64_t id, bool drop)
+{
+    struct store_txn *txn = NULL;
+    int rc = store_txn_begin(st, true, &txn);
+
+    if (rc != POD_OK)
+        return rc;
+    rc = drop ? store_inbox_delete(txn, id) : store_inbox_attempted(txn, id);
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+    store_txn_abort(txn);
+    return rc;
+}
+
+/* Reads the oldest item after after into it (body in a). */
+static int
+read_next(struct store *st, uint64_t after, struct pod_arena *a, struct store_inbox_item *it)
+{
+    struct store_txn *txn = NULL;
+    int rc = store_txn_begin(st, false, &txn);
+
+    if (rc != POD_OK)
+        return rc;
+    rc = store_inbox_oldest(txn, after, a, it);
+    store_txn_abort(txn);
+    return rc;
+}
+
+static void
+handle(struct task_fed_inbox *t, const struct store_inbox_item *it)
+{
+    struct fed_inbound_ctx ctx = {t->store, t->discovery, wall_now};
+    char why[256];
+    enum fed_inbound_outcome o = fed_inbound_process(&ctx, it, why, sizeof why);
+    unsigned long long id = (unsigned long long)it->id;
+    int rc;
+
+    switch (o) {
+    case FED_INBOUND_DONE:
+        backoff_forget(t, it->id);
+        LOG_INFO("federation", "delivery #%llu applied: %s", id, why);
+        return;
+    case FED_INBOUND_DROP:
+        backoff_forget(t, it->id);
+        rc = queue_write(t->store, it->id, true);
+        LOG_WARN("federation", "delivery #%llu dropped: %s", id, why);
+        break;
+    case FED_INBOUND_RETRY:
+    default:
+        if (it->attempts + 1 >= TASK_FED_INBOX_ATTEMPTS) {
+            backoff_forget(t, it->id);
+            rc = queue_write(t->store, it->id, true);
+            LOG_WARN("federation", "delivery #%llu dropped after %u attempts: %s", id,
+                     (unsigned)TASK_FED_INBOX_ATTEMPTS, why);
+        } else {
+            rc = queue_write(t->store, it->id, false);
+            backoff_set(t, it->id, it->attempts + 1);
+            LOG_INFO("federation", "delivery #%llu will be retried (attempt %u): %s", id,
+                     (unsigned)it->attempts + 1, why);
+        }
+        break;
+    }
+    if (rc != POD_OK && rc != POD_ERR_NOTFOUND)
+        LOG_ERR("federation", "cannot update inbox item #%llu: %s", id, pod_strerror(rc));
+}
+
+/* One walk over the queue: every due item once. */
+static void
+drain(struct task_fed_inbox *t)
+{
+    unsigned char buf[4096];
+    uint64_t after = 0;
+
+    while (!stopping(t)) {
+        struct pod_arena a;
+        struct store_inbox_item it;
+        struct backoff *b;
+        int rc;
+
+        pod_arena_init(&a, buf, sizeof buf, STORE_INBOX_BODY_MAX + 65536);
+        rc = read_next(t->store, after, &a, &it);
+        if (rc != POD_OK) {
+            if (rc != POD_ERR_NOTFOUND)
+                LOG_ERR("federation", "cannot read the inbox: %s", pod_strerror(rc));
+            pod_arena_free(&a);
+            return;
+        }
+        after = it.id;
+        b = backoff_find(t, it.id);
+        if (!b || b->due_ms <= drv_clock_monotonic_ms())
+            handle(t, &it);
+        pod_arena_free(&a);
+    }
+}
+
+static void *
+inbox_main(void *arg)
+{
+    struct task_fed_inbox *t = arg;
+    struct timespec until;
+
+    pthread_mutex_lock(&t->lock);
+    t->wake = true;
+    while (!t->stop) {
+        if (!t->wake) {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += TASK_FED_INBOX_POLL_S;
+            if (pthread_cond_timedwait(&t->cond, &t->lock, &until) == ETIMEDOUT)
+                t->wake = true;
+            continue;
+        }
+        t->wake = false;
+        pthread_mutex_unlock(&t->lock);
+        drain(t);
+        pthread_mutex_lock(&t->lock);
+    }
+    t->finished = true;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+int
+task_fed_inbox_start(struct task_fed_inbox **out, struct store *st, struct fed_discovery *discovery)
+{
+    struct task_fed_inbox *t = calloc(1, sizeof *t);
+    pthread_attr_t attr;
+    int rc;
+
+    if (!t)
+        return POD_ERR_NOMEM;
+    t->store = st;
+    t->discovery = discovery;
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->cond, NULL);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 * 1024);
+    rc = pthread_create(&t->thread, &attr, inbox_main, t);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->cond);
+        free(t);
+        return POD_ERR_NOMEM;
+    }
+    *out = t;
+    return POD_OK;
+}
+
+void
+task_fed_inbox_wake(struct task_fed_inbox *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->wake = true;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void
+task_fed_inbox_stop(struct task_fed_inbox *t)
+{
+    struct timespec deadline;
+    bool finished;
+
+    if (!t)
+        return;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 2;
+    pthread_mutex_lock(&t->lock);
+    t->stop = true;
+    pthread_cond_broadcast(&t->cond);
+    while (!t->finished)
+        if (pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
+            break;
+    finished = t->finished;
+    pthread_mutex_unlock(&t->lock);
+    if (!finished) /* the store must outlive the thread: wait for it */
+        LOG_INFO("federation", "stopping: waiting for the delivery being processed");
+    pthread_join(t->thread, NULL);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->cond);
+    free(t);
+}

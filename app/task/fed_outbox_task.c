@@ -1,0 +1,378 @@
+#include "task/fed_outbox_task.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "drivers/clock/clock.h"
+#include "federation/entity.h"
+#include "federation/envelope.h"
+#include "federation/private_envelope.h"
+#include "federation/relayable.h"
+#include "http/http.h"
+#include "store/accounts.h"
+#include "store/people.h"
+
+struct task_fed_outbox {
+    struct store *store;
+    struct http_client *http;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards stop and wake, and every store access */
+    pthread_cond_t cond;
+    bool stop;
+    bool wake;
+    bool finished;
+};
+
+int64_t
+task_fed_outbox_backoff(uint32_t attempts)
+{
+    int64_t n = attempts, b = n + 3;
+    uint8_t r = 0;
+
+    (void)crypto_random(&r, 1);
+    return b * b * b * b + (int64_t)(r % 30) * (n + 1);
+}
+
+/* The private key PEM (in a) and diaspora* ID of local person id. */
+static int
+local_key(struct store_txn *txn, uint64_t id, const char *did, struct pod_arena *a,
+          struct store_person *p, char **pem)
+{
+    int rc = id ? store_person_get(txn, id, p) : store_person_get_by_diaspora_id(txn, did, p);
+
+    if (rc != POD_OK)
+        return rc;
+    if (!p->username[0])
+        return POD_ERR_NOTFOUND; /* not a local person: nobody here can sign */
+    *pem = pod_arena_alloc(a, STORE_PEM_MAX);
+    if (!*pem)
+        return POD_ERR_NOMEM;
+    return store_user_private_key_get(txn, p->username, *pem, STORE_PEM_MAX);
+}
+
+/* Fills an empty author_signature of a relayable payload (see outbound.h). */
+static int
+sign_relayable(struct store_txn *txn, const struct store_outbox_job *job, struct pod_arena *a,
+               const char **xml, size_t *len, char *why, size_t why_len)
+{
+    struct fed_entity *e;
+    struct store_person au;
+    const char **names, **values, *sig0, *author;
+    char *pem = NULL, *sig, *out;
+    size_t n, olen;
+    int rc;
+
+    rc = fed_entity_parse(job->payload, job->payload_len, a, &e, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    sig0 = fed_entity_get(e, "author_signature");
+    if (!fed_entity_is_relayable(e) || !sig0 || *sig0)
+        return POD_OK;
+    author = fed_entity_get(e, "author");
+    if (!author)
+        return POD_ERR_INVAL;
+    rc = local_key(txn, 0, author, a, &au, &pem);
+    if (rc == POD_OK)
+        rc = fed_entity_signature_lists(e, a, &names, &values, &n);
+    sig = pod_arena_alloc(a, FED_SIGNATURE_B64_CAP);
+    if (rc == POD_OK && !sig)
+        rc = POD_ERR_NOMEM;
+    if (rc == POD_OK)
+        rc = fed_relayable_sign(names, values, n, pem, sig, FED_SIGNATURE_B64_CAP, why, why_len);
+    if (pem)
+        memset(pem, 0, STORE_PEM_MAX);
+    if (rc == POD_OK)
+        rc = fed_entity_set(e, a, "author_signature", sig);
+    if (rc == POD_OK)
+        rc = fed_entity_emit(e, a, &out, &olen);
+    if (rc == POD_OK) {
+        *xml = out;
+        *len = olen;
+    }
+    return rc;
+}
+
+int
+task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *job,
+                        struct pod_arena *a, char **body, size_t *len, const char **content_type,
+                        char *why, size_t why_len)
+{
+    struct store_person signer, to;
+    const char *xml = job->payload;
+    size_t xml_len = job->payload_len;
+    char *pem = NULL, *env;
+    size_t env_len;
+    int rc;
+
+    rc = sign_relayable(txn, job, a, &xml, &xml_len, why, why_len);
+    if (rc == POD_OK)
+        rc = local_key(txn, job->author, NULL, a, &signer, &pem);
+    if (rc == POD_OK)
+        rc = fed_envelope_build(xml, xml_len, signer.diaspora_id, pem, a, &env, &env_len, why,
+                                why_len);
+    if (pem)
+        memset(pem, 0, STORE_PEM_MAX);
+    if (rc != POD_OK)
+        return rc;
+    if (job->kind != STORE_OUTBOX_PRIVATE) {
+        *body = env;
+        *len = env_len;
+        *content_type = FED_ENVELOPE_CONTENT_TYPE;
+        return POD_OK;
+    }
+    rc = store_person_get(txn, job->recipient, &to);
+    if (rc == POD_OK && !to.public_key[0])
+        rc = POD_ERR_NOTFOUND;
+    if (rc == POD_OK)
+        rc = fed_private_envelope_encrypt(env, env_len, to.public_key, a, body, len, why, why_len);
+    if (rc == POD_OK)
+        *content_type = FED_PRIVATE_CONTENT_TYPE;
+    return rc;
+}
+
+/* Takes the due job and builds its body; lock held. POD_ERR_NOTFOUND with
+ * *next_due set (or 0) when nothing is due. A job whose body cannot be
+ * built counts as a failed attempt (why set, *body NULL). */
+static int
+take_due(struct task_fed_outbox *t, struct pod_arena *a, struct store_outbox_job *job, char **body,
+         size_t *len, const char **ctype, char *why, size_t why_len, int64_t *next_due)
+{
+    struct store_txn *txn = NULL;
+    int64_t now = drv_clock_wall();
+    int rc;
+
+    *body = NULL;
+    *next_due = 0;
+    rc = store_txn_begin(t->store, false, &txn);
+    if (rc != POD_OK)
+        return rc;
+    rc = store_outbox_next_due(txn, now, a, job);
+    if (rc == POD_ERR_NOTFOUND) {
+        if (store_outbox_earliest(txn, next_due) != POD_OK)
+            *next_due = 0;
+    } else if (rc == POD_OK) {
+        int prc = task_fed_outbox_prepare(txn, job, a, body, len, ctype, why, why_len);
+        if (prc != POD_OK) {
+            *body = NULL;
+            if (!why[0])
+                pod_why(why, why_len, "cannot build the delivery: %s", pod_strerror(prc));
+        }
+    }
+    store_txn_abort(txn);
+    return rc;
+}
+
+/* Records the outcome of job; lock held. */
+static void
+finish(struct task_fed_outbox *t, const struct store_outbox_job *job, bool sent, bool ok,
+       const char *why)
+{
+    struct store_txn *txn = NULL;
+    int64_t now = drv_clock_wall();
+    bool give_up = false;
+    int rc;
+
+    if (!ok)
+        give_up = job->attempts + 1 >= TASK_FED_OUTBOX_MAX_ATTEMPTS ||
+                  now - job->created_at >= TASK_FED_OUTBOX_HORIZON;
+    rc = store_txn_begin(t->store, true, &txn);
+    if (rc != POD_OK) {
+        LOG_ERR("federation", "cannot record delivery %llu: %s", (unsigned long long)job->id,
+                pod_strerror(rc));
+        return;
+    }
+    if (ok || give_up)
+        rc = store_outbox_delete(txn, job->id);
+    else
+        rc = store_outbox_retry(txn, job->id, now + task_fed_outbox_backoff(job->attempts), why);
+    /* A body that could not be built is no fault of the pod's. */
+    if (rc == POD_OK && (sent || give_up))
+        rc = store_fed_pod_result(txn, job->host, ok, give_up, now, ok ? NULL : why);
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        LOG_ERR("federation", "cannot record delivery %llu: %s", (unsigned long long)job->id,
+                pod_strerror(rc));
+    else if (give_up)
+        LOG_WARN("federation", "gave up delivering to %s after %u attempts: %s", job->url,
+                 job->attempts + 1, why);
+}
+
+static bool
+send_body(struct task_fed_outbox *t, const struct store_outbox_job *job, const char *body,
+          size_t len, const char *ctype, char *why, size_t why_len)
+{
+    struct http_header h = {"Content-Type", ctype};
+    struct http_request rq = {
+        .method = "POST",
+        .url = job->url,
+        .headers = &h,
+        .n_headers = 1,
+        .body = body,
+        .body_len = len,
+        .timeout_ms = TASK_FED_OUTBOX_TIMEOUT_MS,
+        .max_response_bytes = 64 * 1024,
+        .max_redirects = 0,
+        .no_reuse = true,
+    };
+    struct http_response rs;
+    bool ok;
+    int rc;
+
+    memset(&rs, 0, sizeof rs);
+    rc = http_request(t->http, &rq, &rs);
+    ok = rc == POD_OK && rs.status >= 200 && rs.status < 300;
+    if (rc != POD_OK)
+        pod_why(why, why_len, "%s", rs.why[0] ? rs.why : pod_strerror(rc));
+    else if (!ok)
+        pod_why(why, why_len, "HTTP %d", rs.status);
+    http_response_free(&rs);
+    return ok;
+}
+
+/* Waits for a wake, the stop, the next due job or the poll interval. */
+static void
+sleep_until(struct task_fed_outbox *t, int64_t next_due)
+{
+    struct timespec ts;
+    int64_t wait_ms = TASK_FED_OUTBOX_POLL_MS, now = drv_clock_wall();
+
+    if (next_due > 0 && (next_due - now) * 1000 < wait_ms)
+        wait_ms = next_due > now ? (next_due - now) * 1000 : 200; /* never spin */
+    if (t->wake || t->stop)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += wait_ms / 1000;
+    ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (!t->wake && !t->stop)
+        if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) == ETIMEDOUT)
+            break;
+}
+
+static void *
+outbox_main(void *arg)
+{
+    struct task_fed_outbox *t = arg;
+    struct store_outbox_job job;
+    unsigned char block[4096];
+    struct pod_arena a;
+    const char *ctype = NULL;
+    char why[STORE_OUTBOX_WHY_MAX + 1], *body;
+    int64_t next_due;
+    size_t len = 0;
+    bool ok;
+    int rc;
+
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop) {
+        t->wake = false;
+        pod_arena_init(&a, block, sizeof block, TASK_FED_OUTBOX_ARENA_LIMIT);
+        why[0] = '\0';
+        rc = take_due(t, &a, &job, &body, &len, &ctype, why, sizeof why, &next_due);
+        if (rc != POD_OK) {
+            pod_arena_free(&a);
+            if (rc != POD_ERR_NOTFOUND) {
+                LOG_ERR("federation", "cannot read the outbox: %s", pod_strerror(rc));
+                next_due = 0;
+            }
+            sleep_until(t, next_due);
+            continue;
+        }
+        pthread_mutex_unlock(&t->lock);
+        ok = body && send_body(t, &job, body, len, ctype, why, sizeof why);
+        pthread_mutex_lock(&t->lock);
+        if (!t->stop) {
+            if (!ok)
+                LOG_INFO("federation", "delivery to %s failed (attempt %u): %s", job.url,
+                         job.attempts + 1, why);
+            finish(t, &job, body != NULL, ok, why);
+        }
+        pod_arena_free(&a);
+    }
+    t->finished = true;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+int
+task_fed_outbox_start(struct task_fed_outbox **out, struct store *st, struct http_client *http)
+{
+    struct task_fed_outbox *t = calloc(1, sizeof *t);
+    pthread_attr_t attr;
+    int rc;
+
+    if (!t)
+        return POD_ERR_NOMEM;
+    t->store = st;
+    t->http = http;
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->cond, NULL);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 * 1024);
+    rc = pthread_create(&t->thread, &attr, outbox_main, t);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->cond);
+        free(t);
+        return POD_ERR_NOMEM;
+    }
+    *out = t;
+    return POD_OK;
+}
+
+void
+task_fed_outbox_wake(struct task_fed_outbox *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->wake = true;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void
+task_fed_outbox_stop(struct task_fed_outbox *t)
+{
+    struct timespec deadline;
+    bool finished;
+
+    if (!t)
+        return;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += TASK_FED_OUTBOX_TIMEOUT_MS / 1000 + 5;
+    pthread_mutex_lock(&t->lock);
+    t->stop = true;
+    pthread_cond_broadcast(&t->cond);
+    while (!t->finished)
+        if (pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
+            break;
+    finished = t->finished;
+    pthread_mutex_unlock(&t->lock);
+    if (finished) {
+        pthread_join(t->thread, NULL);
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->cond);
+        free(t);
+    } else {
+        LOG_WARN("federation", "stopping while a delivery is still in flight");
+        pthread_detach(t->thread);
+    }
+}

@@ -1,0 +1,63 @@
+/*
+ * fed_outbox_task.h - the background task that sends the federation
+ * outbox (store/fed_outbox.h; docs/diaspora-federation.md §5.1-5.3).
+ *
+ * One thread takes the job due first, builds its body in a read
+ * transaction (relayable author_signature filled in, Magic Envelope signed
+ * with the author's key, encrypted for the recipient when private), POSTs
+ * it with the shared HTTP client without any transaction open (no
+ * redirects, connection not reused), then in a short write transaction
+ * deletes the job on a 2xx answer or reschedules it with diaspora*'s
+ * backoff, giving up after TASK_FED_OUTBOX_MAX_ATTEMPTS failures or
+ * TASK_FED_OUTBOX_HORIZON seconds; pod health is recorded either way.
+ * Between jobs it sleeps until the earliest due job, a wake, or at most
+ * TASK_FED_OUTBOX_POLL_MS (so jobs written by any thread are seen soon).
+ */
+#ifndef POD_TASK_FED_OUTBOX_TASK_H
+#define POD_TASK_FED_OUTBOX_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "store/fed_outbox.h"
+#include "store/store.h"
+
+#define TASK_FED_OUTBOX_MAX_ATTEMPTS 12                  /* failed sends before giving up */
+#define TASK_FED_OUTBOX_HORIZON      (7 * 24 * 3600)     /* seconds after creation */
+#define TASK_FED_OUTBOX_POLL_MS      3000                /* longest sleep */
+#define TASK_FED_OUTBOX_TIMEOUT_MS   20000               /* one delivery, whole request */
+#define TASK_FED_OUTBOX_ARENA_LIMIT  (12u * 1024 * 1024) /* memory for one job's body */
+
+struct store;
+struct http_client;
+struct task_fed_outbox;
+
+/* Starts the thread over st and http (both borrowed; they must outlive
+ * the task). */
+int task_fed_outbox_start(struct task_fed_outbox **out, struct store *st, struct http_client *http);
+
+/* Asks the task to look for due jobs now. NULL does nothing. */
+void task_fed_outbox_wake(struct task_fed_outbox *t);
+
+/* Stops the task: no store or HTTP use after it returns. A delivery in
+ * flight is waited for (at most its timeout plus a little); the job stays
+ * queued and is sent again at the next start. NULL does nothing. */
+void task_fed_outbox_stop(struct task_fed_outbox *t);
+
+/* The body of job (read in txn, any transaction) into *body / *len (in a)
+ * and its Content-Type: the Magic Envelope signed by job->author (a local
+ * person), encrypted for job->recipient when private. An empty
+ * author_signature in a relayable payload is signed here with the
+ * relayable author's key. Errors: POD_ERR_NOTFOUND (signer, key or
+ * recipient unknown: the key may still be generating), the parse, crypto
+ * and limit errors of entity.h / envelope.h / private_envelope.h. */
+int task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *job,
+                            struct pod_arena *a, char **body, size_t *len,
+                            const char **content_type, char *why, size_t why_len);
+
+/* Seconds to wait after failed attempt number attempts (0 = the first):
+ * (n+3)^4 + rand(30)*(n+1), as diaspora* (§5.3). */
+int64_t task_fed_outbox_backoff(uint32_t attempts);
+
+#endif
