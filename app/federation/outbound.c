@@ -84,19 +84,26 @@ collect_contact(const struct store_contact *c, void *ctx)
 }
 
 /* The audience of local post p (§5.4), signed by signer; extra (0: none)
- * is one more remote person of a public post's (a reshared root's author). */
+ * is one more remote person of a public post's (a reshared root's author);
+ * except (0: none) is a remote person left out: of a limited post that
+ * person, of a public post every contact on that person's pod (a relayed
+ * relayable goes back neither to its author nor to its author's pod). */
 static int
 to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, uint64_t extra,
-            const char *xml, size_t len, struct pod_arena *a)
+            uint64_t except, const char *xml, size_t len, struct pod_arena *a)
 {
     struct contact_list l = {0};
     char(*hosts)[STORE_OUTBOX_HOST_MAX + 1] = NULL;
     char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1];
+    char skip_host[STORE_OUTBOX_HOST_MAX + 1] = "";
     struct store_person who;
     size_t nhosts = 0, i, k;
     int rc;
 
     (void)a;
+    if (except && p->public && store_person_get(txn, except, &who) == POD_OK &&
+        !pod_target(&who, "/receive/public", url, sizeof url, skip_host, sizeof skip_host))
+        skip_host[0] = '\0';
     /* Scratch on the heap: the callers' arenas are small. */
     l.ids = malloc(MAX_CONTACTS * sizeof *l.ids);
     if (!l.ids)
@@ -108,7 +115,8 @@ to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, 
         rc = POD_ERR_NOMEM;
     rc = rc < 0 ? rc : POD_OK;
     for (i = 0; rc == POD_OK && i < l.count; i++) {
-        if (store_person_get(txn, l.ids[i], &who) != POD_OK || who.username[0])
+        if (l.ids[i] == except || store_person_get(txn, l.ids[i], &who) != POD_OK ||
+            who.username[0])
             continue;
         if (!p->public) {
             if (!store_post_is_shared_with(txn, p->id, who.id))
@@ -116,7 +124,8 @@ to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, 
             rc = private_job(txn, &who, signer, xml, len);
             continue;
         }
-        if (!pod_target(&who, "/receive/public", url, sizeof url, host, sizeof host))
+        if (!pod_target(&who, "/receive/public", url, sizeof url, host, sizeof host) ||
+            (skip_host[0] && strcmp(host, skip_host) == 0))
             continue;
         for (k = 0; k < nhosts && strcmp(hosts[k], host) != 0; k++)
             ;
@@ -149,7 +158,7 @@ route(struct store_txn *txn, const struct store_post *p, uint64_t actor, const c
     if (rc != POD_OK)
         return rc;
     if (pa.username[0])
-        return to_audience(txn, p, p->author, 0, xml, len, a);
+        return to_audience(txn, p, p->author, 0, 0, xml, len, a);
     if (!p->public)
         return private_job(txn, &pa, actor, xml, len);
     if (!pod_target(&pa, "/receive/public", url, sizeof url, host, sizeof host))
@@ -211,19 +220,18 @@ fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct 
     return emit(e, rc, a, xml, len);
 }
 
-/* A <reshare> of local reshare p: to the resharer's contacts and the
- * root's author (§5.4). */
+/* The <reshare> of p; *extra gets the root's author when remote (0
+ * otherwise), who also receives it (§5.4). */
 static int
-reshare(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
+reshare_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a, char **xml,
+            size_t *len, uint64_t *extra)
 {
     struct fed_entity *e = fed_entity_new(a, "reshare");
     struct store_person au, ra;
     struct store_post root;
-    uint64_t extra = 0;
-    char *xml;
-    size_t len;
     int rc;
 
+    *extra = 0;
     if (!e)
         return POD_ERR_NOMEM;
     rc = did_of(txn, p->author, &au);
@@ -239,10 +247,31 @@ reshare(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
         if (rc == POD_OK)
             rc = fed_entity_add(e, a, "root_guid", root.guid);
         if (!ra.username[0])
-            extra = ra.id;
+            *extra = ra.id;
     }
-    rc = emit(e, rc, a, &xml, &len);
-    return rc == POD_OK ? to_audience(txn, p, p->author, extra, xml, len, a) : rc;
+    return emit(e, rc, a, xml, len);
+}
+
+int
+fed_outbound_reshare_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
+                         char **xml, size_t *len)
+{
+    uint64_t extra;
+
+    return reshare_xml(txn, p, a, xml, len, &extra);
+}
+
+/* A <reshare> of local reshare p: to the resharer's contacts and the
+ * root's author (§5.4). */
+static int
+reshare(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
+{
+    uint64_t extra;
+    char *xml;
+    size_t len;
+    int rc = reshare_xml(txn, p, a, &xml, &len, &extra);
+
+    return rc == POD_OK ? to_audience(txn, p, p->author, extra, 0, xml, len, a) : rc;
 }
 
 int
@@ -259,13 +288,11 @@ fed_outbound_post(struct store_txn *txn, const struct store_post *p, struct pod_
 }
 
 int
-fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
-                     const struct store_post *p, struct pod_arena *a)
+fed_outbound_comment_xml(struct store_txn *txn, const struct store_comment *c,
+                         const struct store_post *p, struct pod_arena *a, char **xml, size_t *len)
 {
     struct fed_entity *e = fed_entity_new(a, "comment");
     struct store_person au;
-    char *xml;
-    size_t len;
     int rc;
 
     if (!e)
@@ -285,7 +312,17 @@ fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
      * commenter is the root author, whose envelope suffices. */
     if (rc == POD_OK && c->author != p->author)
         rc = fed_entity_add(e, a, "author_signature", "");
-    rc = emit(e, rc, a, &xml, &len);
+    return emit(e, rc, a, xml, len);
+}
+
+int
+fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
+                     const struct store_post *p, struct pod_arena *a)
+{
+    char *xml;
+    size_t len;
+    int rc = fed_outbound_comment_xml(txn, c, p, a, &xml, &len);
+
     return rc == POD_OK ? route(txn, p, c->author, xml, len, a) : rc;
 }
 
@@ -371,4 +408,28 @@ fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, boo
         rc = fed_entity_add_bool(e, a, "sharing", sharing);
     rc = emit(e, rc, a, &xml, &len);
     return rc == POD_OK ? private_job(txn, &them, owner, xml, len) : rc;
+}
+
+int
+fed_outbound_relay(struct store_txn *txn, const struct fed_entity *e, const struct store_post *p,
+                   uint64_t author, struct pod_arena *a)
+{
+    struct store_person root;
+    const char *sig = fed_entity_get(e, "author_signature");
+    char *xml;
+    size_t len;
+    int rc;
+
+    if (!fed_entity_is_relayable(e))
+        return POD_ERR_INVAL;
+    rc = store_person_get(txn, p->author, &root);
+    if (rc != POD_OK)
+        return rc;
+    if (!root.username[0] || author == p->author)
+        return POD_OK; /* not ours to relay, or the root author's own */
+    /* An empty one would make the task sign it as the (remote) author. */
+    if (!sig || !sig[0])
+        return POD_ERR_INVAL;
+    rc = fed_entity_emit(e, a, &xml, &len);
+    return rc == POD_OK ? to_audience(txn, p, p->author, 0, author, xml, len, a) : rc;
 }

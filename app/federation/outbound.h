@@ -4,8 +4,9 @@
  * of a local object and the outbox jobs (store/fed_outbox.h) that carry it
  * to its remote recipients.
  *
- * Called by app/social/actions.c inside the write transaction that writes
- * the object, after the local write succeeded, so the object and its jobs
+ * Called by app/social/actions.c (and, to relay a remote relayable on a
+ * local post, by app/social/federated.c) inside the write transaction that
+ * writes the object, after the local write succeeded, so the object and its jobs
  * commit together. Nothing is signed or sent here: the federation task
  * (task/fed_outbox_task.h) builds the envelopes later, outside any write
  * transaction. A relayable (comment, like) whose author is not the root
@@ -36,6 +37,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "federation/entity.h"
 #include "store/posts.h"
 #include "store/store.h"
 
@@ -45,6 +47,19 @@
  * and polls are not sent yet) into *xml / *len (in a). */
 int fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
                           char **xml, size_t *len);
+
+/* The <reshare> of local reshare p (root_author and root_guid left out
+ * when the root is gone) into *xml / *len (in a). Also used by GET /fetch
+ * (web/fetch.c). */
+int fed_outbound_reshare_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
+                             char **xml, size_t *len);
+
+/* The <comment> c on post p into *xml / *len (in a); author_signature is
+ * left EMPTY (to be signed, see above) when c's author is not p's. Also
+ * used by GET /fetch (web/fetch.c). */
+int fed_outbound_comment_xml(struct store_txn *txn, const struct store_comment *c,
+                             const struct store_post *p, struct pod_arena *a, char **xml,
+                             size_t *len);
 
 /* Enqueues the status message or reshare p just written by its local
  * author (a reshare also goes to its root's remote author). */
@@ -58,6 +73,22 @@ int fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
  * comments (parent_guid is then that comment's GUID). */
 int fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char *parent_guid,
                       const struct store_post *p, struct pod_arena *a);
+
+/* Relays relayable e (a comment or like, parsed from a delivery; its
+ * author_signature already verified) that remote person author made on
+ * local post p or on one of its comments (§6.3): the entity as the
+ * reference library re-emits it (received element order, unknown elements
+ * and author_signature kept; parent_author_signature dropped), signed by
+ * the post author, to the post's audience except the author (a public
+ * post: every remote pod but the author's; a limited post: every remote
+ * recipient but the author). The task sends the payload as it is: its
+ * author_signature is not empty, so it is not signed again. POD_OK and
+ * nothing written when p's author is not local or is the author;
+ * POD_ERR_INVAL when e is not a relayable or its author_signature is
+ * missing or empty. Called by social/federated.c in the transaction that
+ * stores the relayable. */
+int fed_outbound_relay(struct store_txn *txn, const struct fed_entity *e,
+                       const struct store_post *p, uint64_t author, struct pod_arena *a);
 
 /* Enqueues a retraction of a local person's object: target_type "Post",
  * "Comment" or "Like", its GUID and author (person ids), routed by post p

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "federation/outbound.h"
 #include "federation/relayable.h"
 #include "social/notify.h"
 #include "store/contacts.h"
@@ -169,6 +170,9 @@ apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_
     rc = store_comment_add(txn, &c);
     if (rc == POD_OK)
         rc = social_notify_comment(txn, &post, &c, a);
+    /* On a local post we are the root's pod: pass it on (§6.3). */
+    if (rc == POD_OK)
+        rc = fed_outbound_relay(txn, e, &post, author->id, a);
     if (rc != POD_OK)
         pod_why(why, why_len, "cannot store comment %s: %s", guid, pod_strerror(rc));
     return rc;
@@ -234,6 +238,8 @@ apply_like(struct store_txn *txn, const struct social_fed_in *in, struct pod_are
         return POD_OK; /* the author likes it already (under another GUID) */
     if (rc == POD_OK && l.target_type == STORE_LIKE_POST)
         rc = social_notify_like(txn, author->id, &post);
+    if (rc == POD_OK)
+        rc = fed_outbound_relay(txn, e, &post, author->id, a);
     if (rc != POD_OK)
         pod_why(why, why_len, "cannot store like %s: %s", guid, pod_strerror(rc));
     return rc;

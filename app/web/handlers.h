@@ -163,6 +163,8 @@ int page_nodeinfo(struct web_req *req);
 /* receive.c: federation deliveries into the durable inbox queue */
 int page_receive_public(struct web_req *req);
 int page_receive_private(struct web_req *req);
+/* fetch.c: GET /fetch/TYPE/GUID, a public entity's Magic Envelope (§8) */
+int page_fetch(struct web_req *req);
 /* export.c: "Download my data" (export) */
 int page_user_export(struct web_req *req);
 int page_user_export_post(struct web_req *req);

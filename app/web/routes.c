@@ -87,6 +87,7 @@ static const struct web_route routes[] = {
 
     {"/receive/public", WEB_POST, page_receive_public, CONFIG_POD_FED_RECEIVE_MAX, NOCSRF},
     {"/receive/users/:guid", WEB_POST, page_receive_private, CONFIG_POD_FED_RECEIVE_MAX, NOCSRF},
+    {"/fetch/:type/:guid", WEB_GET, page_fetch, 0, NOCSRF},
     {"/.well-known/webfinger", WEB_GET, page_webfinger, 0, JSON},
     {"/hcard/users/:guid", WEB_GET, page_hcard, 0, 0},
     {"/.well-known/host-meta", WEB_GET, page_host_meta, 0, 0},

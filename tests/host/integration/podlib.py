@@ -164,7 +164,9 @@ class Browser:
             ctx = self.pod.tls_context()
             return http.client.HTTPSConnection("localhost", self.pod.https_port, timeout=30,
                                                context=ctx)
-        return http.client.HTTPConnection("127.0.0.1", self.pod.http_port, timeout=30)
+        # Pods in a network namespace (netns.py) have an address of their own.
+        return http.client.HTTPConnection(getattr(self.pod, "address", "127.0.0.1"),
+                                          self.pod.http_port, timeout=30)
 
     def request(self, method, path, body=None, headers=None):
         h = dict(self.default_headers)

@@ -12,20 +12,25 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
+#include "federation/entity.h"
 #include "federation/envelope.h"
 #include "federation/inbound.h"
 #include "federation/private_envelope.h"
+#include "federation/relayable.h"
 #include "store/contacts.h"
 #include "store/fed_inbox.h"
+#include "store/fed_outbox.h"
 #include "store/notifications.h"
 #include "store/people.h"
 #include "store/posts.h"
 #include "storetest.h"
 #include "task/fed_inbox_task.h"
+#include "task/fed_outbox_task.h"
 
 #define V           POD_VECTORS_DIR
 #define KEY_SPEC    V "/keys/spec_key_1024_public.pem"
 #define KEY_4096    V "/keys/oracle_key_4096_public.pem"
+#define PRIV_SPEC   V "/keys/spec_key_1024_private.pem"
 #define PRIV_4096   V "/keys/oracle_key_4096_private.pem"
 #define ENV_STATUS  V "/magic_envelope/status_message.envelope.xml"
 #define ENC_PRIVATE V "/encrypted/private_status_message.body.json"
@@ -560,6 +565,295 @@ test_retractions_and_reshare(void **state)
     assert_int_equal(get_post(f, "a0b53bc029f6013487753131731751e9", POD_OK).reshares_count, 1);
 }
 
+/* ------------------------------------------------------------ relaying */
+
+static void
+add_contact(struct fixture *f, uint64_t owner, uint64_t person)
+{
+    struct store_txn *txn = wtxn(f);
+    struct store_contact c;
+
+    memset(&c, 0, sizeof c);
+    c.owner = owner;
+    c.person = person;
+    c.sharing = true;
+    c.receiving = true;
+    c.created_at = 1700000000;
+    assert_int_equal(store_contact_put(txn, &c), POD_OK);
+    commit(txn);
+}
+
+#define MAX_JOBS 8
+
+/* Takes every outbox job out (payloads into a); returns how many. */
+static size_t
+drain_jobs(struct fixture *f, struct pod_arena *a, struct store_outbox_job *out)
+{
+    struct store_txn *txn = wtxn(f);
+    size_t n = 0;
+
+    while (store_outbox_next_due(txn, INT64_MAX, a, &out[n]) == POD_OK) {
+        assert_int_equal(store_outbox_delete(txn, out[n].id), POD_OK);
+        assert_true(++n < MAX_JOBS);
+    }
+    commit(txn);
+    return n;
+}
+
+/* The author_signature of relayable payload verifies with pubfile. */
+static void
+assert_author_signature(const char *payload, size_t len, const char *pubfile)
+{
+    struct pod_arena a;
+    struct fed_entity *e;
+    const char **names, **values;
+    char *pub = test_slurp(pubfile, NULL), why[256] = "";
+    size_t n;
+
+    pod_arena_init(&a, NULL, 0, 1 << 20);
+    assert_int_equal(fed_entity_parse(payload, len, &a, &e, why, sizeof why), POD_OK);
+    assert_int_equal(fed_entity_signature_lists(e, &a, &names, &values, &n), POD_OK);
+    assert_int_equal(fed_relayable_verify(names, values, n, fed_entity_get(e, "author_signature"),
+                                          pub, why, sizeof why),
+                     POD_OK);
+    pod_arena_free(&a);
+    free(pub);
+}
+
+/* The body the outbox task sends for job: a Magic Envelope (decrypted with
+ * recipient_priv first when private) signed by the local bob (diaspora* ID
+ * bob_did), verified with his key, whose payload is exactly the job's. */
+static void
+assert_sent_by_bob(struct fixture *f, const struct store_outbox_job *job, const char *bob_did,
+                   const char *recipient_priv)
+{
+    struct store_txn *txn = rtxn(f);
+    struct pod_arena a;
+    struct fed_envelope env;
+    const char *ctype = NULL;
+    char *body = NULL, *xml, *pub = test_slurp(KEY_4096, NULL), why[256] = "";
+    size_t len = 0, xml_len;
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    assert_int_equal(task_fed_outbox_prepare(txn, job, &a, &body, &len, &ctype, why, sizeof why),
+                     POD_OK);
+    store_txn_abort(txn);
+    xml = body;
+    xml_len = len;
+    if (recipient_priv) {
+        char *priv = test_slurp(recipient_priv, NULL);
+
+        assert_string_equal(ctype, FED_PRIVATE_CONTENT_TYPE);
+        assert_int_equal(
+            fed_private_envelope_decrypt(body, len, priv, &a, &xml, &xml_len, why, sizeof why),
+            POD_OK);
+        free(priv);
+    } else {
+        assert_string_equal(ctype, FED_ENVELOPE_CONTENT_TYPE);
+    }
+    assert_int_equal(fed_envelope_parse(xml, xml_len, &a, &env, why, sizeof why), POD_OK);
+    assert_string_equal(env.sender, bob_did);
+    assert_int_equal(fed_envelope_verify(&env, pub, why, sizeof why), POD_OK);
+    assert_int_equal(env.payload_len, job->payload_len);
+    assert_memory_equal(env.payload, job->payload, job->payload_len);
+    pod_arena_free(&a);
+    free(pub);
+}
+
+static void
+assert_payload_is_file(const struct store_outbox_job *job, const char *path)
+{
+    size_t len;
+    char *want = test_slurp(path, &len);
+
+    assert_int_equal(job->payload_len, len);
+    assert_memory_equal(job->payload, want, len);
+    free(want);
+}
+
+/* alice@pod-a.org comments on the public post of the local bob: bob's pod
+ * relays her comment, as received and signed by bob, once to every other
+ * pod of bob's contacts (pod-c), not to pod-a (§6.3). */
+static void
+test_relay_public_comment(void **state)
+{
+    struct fixture *f = *state;
+    struct store_outbox_job jobs[MAX_JOBS];
+    uint64_t bob, alice, carol, dave, erin;
+    struct pod_arena a;
+    char *payload;
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    bob = local(f, "bob", "pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    alice = remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    carol = remote(f, "carol@pod-c.org", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", KEY_4096);
+    dave = remote(f, "dave@pod-a.org", "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", KEY_4096);
+    erin = remote(f, "erin@pod-c.org", "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", KEY_4096);
+    add_contact(f, bob, alice);
+    add_contact(f, bob, carol);
+    add_contact(f, bob, dave); /* on alice's pod: it gets nothing */
+    add_contact(f, bob, erin); /* on carol's pod: one delivery per pod */
+    add_post(f, PARENT_GUID, bob, true);
+
+    assert_int_equal(
+        deliver_file(f, STORE_INBOX_PUBLIC, 0, REL "comment_to_parent_author.envelope.xml"),
+        FED_INBOUND_DONE);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 1);
+    assert_int_equal(drain_jobs(f, &a, jobs), 1);
+    assert_int_equal(jobs[0].kind, STORE_OUTBOX_PUBLIC);
+    assert_string_equal(jobs[0].url, "https://pod-c.org/receive/public");
+    assert_string_equal(jobs[0].host, "pod-c.org");
+    assert_int_equal(jobs[0].author, bob);
+    /* alice's XML as the reference library wrote it, her signature intact */
+    assert_payload_is_file(&jobs[0], REL "comment_to_parent_author.payload.xml");
+    assert_author_signature(jobs[0].payload, jobs[0].payload_len, KEY_SPEC);
+    assert_sent_by_bob(f, &jobs[0], "bob@pod-b.org", NULL);
+
+    /* Delivered again: already applied, nothing relayed again. */
+    assert_int_equal(
+        deliver_file(f, STORE_INBOX_PUBLIC, 0, REL "comment_to_parent_author.envelope.xml"),
+        FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+
+    /* An unknown element keeps its place: the relay is byte for byte the
+     * oracle's relayed payload. */
+    payload = test_slurp(REL "spec_comment_with_new_data.xml", NULL);
+    assert_int_equal(deliver_signed(f, payload, "alice@pod-a.org", PRIV_SPEC), FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 1);
+    assert_string_equal(jobs[0].host, "pod-c.org");
+    assert_payload_is_file(&jobs[0], REL "comment_relayed_by_parent_author.payload.xml");
+    assert_author_signature(jobs[0].payload, jobs[0].payload_len, KEY_SPEC);
+    assert_sent_by_bob(f, &jobs[0], "bob@pod-b.org", NULL);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 2);
+    free(payload);
+    pod_arena_free(&a);
+}
+
+/* A like from a remote person on a local post is relayed too; a comment
+ * relayed to us by a remote root author is not relayed again. */
+static void
+test_relay_like_not_remote_post(void **state)
+{
+    struct fixture *f = *state;
+    struct store_outbox_job jobs[MAX_JOBS];
+    uint64_t bob, alice, carol, dave, root;
+    struct pod_arena a;
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    bob = local(f, "bob", "example.com", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    alice = remote(f, "alice@example.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    carol = remote(f, "carol@pod-c.org", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", KEY_4096);
+    dave = remote(f, "dave@pod-a.org", "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", KEY_4096);
+    add_contact(f, bob, alice);
+    add_contact(f, bob, carol);
+    add_contact(f, bob, dave);
+    add_post(f, "947a854029f7013487753131731751e9", bob, true);
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "like.envelope.xml"),
+                     FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 2);
+    /* the two other pods, in whichever order; not example.org */
+    assert_true(
+        (strcmp(jobs[0].host, "pod-c.org") == 0 && strcmp(jobs[1].host, "pod-a.org") == 0) ||
+        (strcmp(jobs[0].host, "pod-a.org") == 0 && strcmp(jobs[1].host, "pod-c.org") == 0));
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(jobs[i].author, bob);
+        assert_payload_is_file(&jobs[i], ORA "like.payload.xml");
+        assert_author_signature(jobs[i].payload, jobs[i].payload_len, KEY_SPEC);
+    }
+    assert_sent_by_bob(f, &jobs[1], "bob@example.com", NULL);
+
+    /* A post of the remote bob@pod-b.org: the comment he relays is only
+     * stored here. */
+    root = remote(f, "bob@pod-b.org", "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1", KEY_4096);
+    remote(f, "alice@pod-a.org", "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2", KEY_SPEC);
+    add_post(f, PARENT_GUID, root, true);
+    assert_int_equal(
+        deliver_file(f, STORE_INBOX_PUBLIC, 0, REL "comment_relayed_by_parent_author.envelope.xml"),
+        FED_INBOUND_DONE);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 1);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+    pod_arena_free(&a);
+}
+
+/* alice comments privately on bob's limited post shared with alice, carol
+ * and erin (local): relayed encrypted to carol only. */
+static void
+test_relay_limited_comment(void **state)
+{
+    struct fixture *f = *state;
+    struct store_outbox_job jobs[MAX_JOBS];
+    uint64_t bob, alice, carol, dave, erin, to[3];
+    struct store_txn *txn;
+    struct store_post p;
+    struct fed_entity *e;
+    const char **names, **values;
+    char *priv = test_slurp(PRIV_SPEC, NULL), *pub = test_slurp(KEY_4096, NULL), *sig, *xml, *env,
+         *body, why[256] = "";
+    size_t n, len, env_len, body_len;
+    struct pod_arena a;
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    bob = local(f, "bob", "pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    erin = local(f, "erin", "pod-b.org", "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0", NULL, NULL);
+    alice = remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    carol = remote(f, "carol@pod-c.org", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", KEY_4096);
+    dave = remote(f, "dave@pod-a.org", "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1", KEY_4096);
+    add_contact(f, bob, alice);
+    add_contact(f, bob, carol);
+    add_contact(f, bob, dave); /* not in the post's audience */
+    add_contact(f, bob, erin);
+    to[0] = alice;
+    to[1] = carol;
+    to[2] = erin;
+    txn = wtxn(f);
+    memset(&p, 0, sizeof p);
+    snprintf(p.guid, sizeof p.guid, "%s", PARENT_GUID);
+    p.author = bob;
+    p.type = STORE_POST_STATUS;
+    p.text = "for a few";
+    p.created_at = 1700000000;
+    assert_int_equal(store_post_add(txn, &p, to, 3, NULL, 0, NULL), POD_OK);
+    commit(txn);
+
+    /* alice's comment, signed by her, in an envelope encrypted for bob */
+    e = fed_entity_new(&a, "comment");
+    assert_non_null(e);
+    assert_int_equal(fed_entity_add(e, &a, "author", "alice@pod-a.org"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "guid", "abababababababababababababababab"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "parent_guid", PARENT_GUID), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "text", "just us"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "zz_unknown", "kept"), POD_OK);
+    assert_int_equal(fed_entity_signature_lists(e, &a, &names, &values, &n), POD_OK);
+    sig = pod_arena_alloc(&a, FED_SIGNATURE_B64_CAP);
+    assert_int_equal(
+        fed_relayable_sign(names, values, n, priv, sig, FED_SIGNATURE_B64_CAP, why, sizeof why),
+        POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "author_signature", sig), POD_OK);
+    assert_int_equal(fed_entity_emit(e, &a, &xml, &len), POD_OK);
+    assert_int_equal(
+        fed_envelope_build(xml, len, "alice@pod-a.org", priv, &a, &env, &env_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(
+        fed_private_envelope_encrypt(env, env_len, pub, &a, &body, &body_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(deliver(f, STORE_INBOX_PRIVATE, bob, body, body_len), FED_INBOUND_DONE);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 1);
+
+    assert_int_equal(drain_jobs(f, &a, jobs), 1);
+    assert_int_equal(jobs[0].kind, STORE_OUTBOX_PRIVATE);
+    assert_int_equal(jobs[0].recipient, carol);
+    assert_int_equal(jobs[0].author, bob);
+    assert_string_equal(jobs[0].url,
+                        "https://pod-c.org/receive/users/c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1");
+    assert_int_equal(jobs[0].payload_len, len);
+    assert_memory_equal(jobs[0].payload, xml, len);
+    assert_author_signature(jobs[0].payload, jobs[0].payload_len, KEY_SPEC);
+    assert_sent_by_bob(f, &jobs[0], "bob@pod-b.org", PRIV_4096); /* carol has the 4096 key here */
+    pod_arena_free(&a);
+    free(priv);
+    free(pub);
+}
+
 /* The task empties the queue on its own. */
 static void
 test_task(void **state)
@@ -603,6 +897,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_oracle_like_retraction_contact_profile, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_retractions_and_reshare, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_public_comment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_like_not_remote_post, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_limited_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task, setup, teardown),
     };
 
