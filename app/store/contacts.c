@@ -727,7 +727,10 @@ store_contact_put(struct store_txn *txn, struct store_contact *c)
     k1(ik, rec.id);
     if (rc == POD_OK && !exists)
         rc = raw_put(txn, by_id, ik, sizeof(ik), ck, sizeof(ck));
-    if (rc == POD_OK && rec.receiving) {
+    /* The owner follows the person when the person is in one of the
+     * owner's aspects (diaspora*'s Person.in_aspects): the person's public
+     * posts reach the owner's stream. */
+    if (rc == POD_OK && rec.sharing) {
         rc = raw_put(txn, followers, fk, sizeof(fk), NULL, 0);
         if (rc == POD_ERR_EXISTS)
             rc = POD_OK;
@@ -797,8 +800,8 @@ follower_entry(struct store_txn *txn, const MDB_val *key, const MDB_val *val, vo
         return POD_ERR_CORRUPT;
     rc = contact_load(txn, cw->contacts, store_be64_get((const uint8_t *)key->mv_data + 8),
                       cw->fixed, &c);
-    /* The index lists receiving contacts only. */
-    if (rc == POD_ERR_NOTFOUND || (rc == POD_OK && !c.receiving))
+    /* The index lists following (sharing) contacts only. */
+    if (rc == POD_ERR_NOTFOUND || (rc == POD_OK && !c.sharing))
         rc = POD_ERR_CORRUPT;
     if (rc != POD_OK)
         return rc;
@@ -1319,4 +1322,44 @@ store_tags_followed_each(struct store_txn *txn, uint64_t owner,
         rc = prefix_each(txn, follows, prefix, sizeof(prefix), tag_entry, &tw);
 out:
     return rc;
+}
+
+int
+store_followers_rebuild(struct store_txn *txn)
+{
+    MDB_dbi contacts, followers;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc;
+
+    rc = store_db_for(txn, true, DB_CONTACTS, &contacts);
+    if (rc == POD_OK)
+        rc = store_db_for(txn, true, DB_FOLLOWERS, &followers);
+    if (rc == POD_OK)
+        rc = store_err_map(mdb_drop(txn->txn, followers, 0));
+    if (rc == POD_OK)
+        rc = store_err_map(mdb_cursor_open(txn->txn, contacts, &cur));
+    if (rc == POD_OK)
+        rc = store_err_map(mdb_cursor_get(cur, &k, &v, MDB_FIRST));
+    while (rc == POD_OK) {
+        struct store_contact c;
+        uint8_t fk[16];
+        if (k.mv_size != 16)
+            rc = POD_ERR_CORRUPT;
+        if (rc == POD_OK)
+            rc = store_contact_decode(v.mv_data, v.mv_size, &c);
+        if (rc == POD_OK && c.sharing) {
+            /* contacts key: owner + person; followers key: person + owner */
+            memcpy(fk, (const uint8_t *)k.mv_data + 8, 8);
+            memcpy(fk + 8, k.mv_data, 8);
+            rc = raw_put(txn, followers, fk, sizeof(fk), NULL, 0);
+            if (rc == POD_ERR_EXISTS)
+                rc = POD_OK;
+        }
+        if (rc == POD_OK)
+            rc = store_err_map(mdb_cursor_get(cur, &k, &v, MDB_NEXT));
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
 }

@@ -68,8 +68,9 @@ int store_contact_put(struct store_txn *txn, struct store_contact *c);
 int store_contacts_each(struct store_txn *txn, uint64_t owner,
                         int (*fn)(const struct store_contact *c, void *ctx), void *ctx);
 
-/* Local users who receive from person (their contact with person has
- * receiving set): who gets person's public posts in their stream. */
+/* Local users who follow person (their contact with person has sharing
+ * set: person is in one of their aspects, diaspora*'s Person.in_aspects):
+ * who gets person's public posts in their stream. */
 int store_followers_each(struct store_txn *txn, uint64_t person,
                          int (*fn)(const struct store_contact *c, void *ctx), void *ctx);
 
@@ -106,5 +107,9 @@ int store_tag_follow(struct store_txn *txn, uint64_t owner, const char *tag, uin
 int store_tag_unfollow(struct store_txn *txn, uint64_t owner, uint64_t id);
 int store_tags_followed_each(struct store_txn *txn, uint64_t owner,
                              int (*fn)(uint64_t id, const char *tag, void *ctx), void *ctx);
+
+/* Rebuilds the followers index from the contacts (migration 9, which
+ * moved it from receiving to sharing contacts). Write transactions. */
+int store_followers_rebuild(struct store_txn *txn);
 
 #endif

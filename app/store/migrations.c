@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #include "core/error.h"
+#include "store/contacts.h"
 #include "store/store_internal.h"
 
 /* 1: the databases every later module relies on. */
@@ -145,6 +146,14 @@ m8_federation_queues(struct store_txn *txn)
     return create_all(txn, names);
 }
 
+/* 9: the followers index lists who has a person in an aspect (sharing),
+ * as diaspora*'s streams do, not whom the person shares with. */
+static int
+m9_followers_by_aspects(struct store_txn *txn)
+{
+    return store_followers_rebuild(txn);
+}
+
 static const struct store_migration builtin[] = {
     {1, "meta and settings databases", m1_core_databases},
     {2, "accounts databases", m2_accounts_databases},
@@ -154,6 +163,7 @@ static const struct store_migration builtin[] = {
     {6, "mentions databases", m6_mentions_databases},
     {7, "photos by hash", m7_photos_by_hash},
     {8, "federation queues", m8_federation_queues},
+    {9, "followers are who has the person in an aspect", m9_followers_by_aspects},
 };
 
 const struct store_migration *

@@ -592,7 +592,7 @@ fanout_one(const struct store_contact *c, void *ctx)
 {
     struct fanout *f = ctx;
 
-    if (!c->receiving || !c->owner)
+    if (!c->sharing || !c->owner)
         return 0;
     f->rc = inbox_add(f->d, c->owner, f->post, f->t);
     return f->rc;

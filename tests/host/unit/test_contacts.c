@@ -455,20 +455,20 @@ test_contacts(void **state)
 }
 
 static void
-test_followers_follow_receiving(void **state)
+test_followers_follow_sharing(void **state)
 {
     struct fixture *f = *state;
     struct store_txn *txn = wtxn(f);
     struct store_contact c;
     struct seen s;
 
-    c = mkcontact(ALICE, DAVE, false, true);
+    c = mkcontact(ALICE, DAVE, true, false);
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
-    c = mkcontact(BOB, DAVE, true, false);
+    c = mkcontact(BOB, DAVE, false, true);
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
     c = mkcontact(CAROL, DAVE, true, true);
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
-    c = mkcontact(CAROL, BOB, false, true);
+    c = mkcontact(CAROL, BOB, true, false);
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
     commit(txn);
 
@@ -482,7 +482,7 @@ test_followers_follow_receiving(void **state)
     store_txn_abort(txn);
 
     txn = wtxn(f);
-    c = mkcontact(ALICE, DAVE, true, false); /* stops receiving */
+    c = mkcontact(ALICE, DAVE, false, true); /* stops following */
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
     c = mkcontact(BOB, DAVE, true, true); /* starts */
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
@@ -494,6 +494,12 @@ test_followers_follow_receiving(void **state)
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
     assert_int_equal(followers_of(txn, DAVE, &s), 1);
     assert_true(s.v[0][0] == BOB);
+    /* Rebuilding the index from the contacts (migration 9) gives the same. */
+    assert_int_equal(store_followers_rebuild(txn), POD_OK);
+    assert_int_equal(followers_of(txn, DAVE, &s), 1);
+    assert_true(s.v[0][0] == BOB);
+    assert_int_equal(followers_of(txn, BOB, &s), 1);
+    assert_true(s.v[0][0] == CAROL);
     commit(txn);
 }
 
@@ -735,7 +741,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_aspect_order_and_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aspect_delete_cascades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_followers_follow_receiving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_followers_follow_sharing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memberships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iterator_callbacks_may_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blocks, setup, teardown),

@@ -1387,16 +1387,18 @@ add_person(struct store_txn *txn, const char *guid, const char *did, const char 
     return p.id;
 }
 
+/* owner's contact with person: follows = person is in one of owner's
+ * aspects (sharing); otherwise only person shares with owner. */
 static void
-set_contact(struct store_txn *txn, uint64_t owner, uint64_t person, bool receiving)
+set_contact(struct store_txn *txn, uint64_t owner, uint64_t person, bool follows)
 {
     struct store_contact c;
 
     memset(&c, 0, sizeof(c));
     c.owner = owner;
     c.person = person;
-    c.sharing = true;
-    c.receiving = receiving;
+    c.sharing = follows;
+    c.receiving = !follows;
     assert_int_equal(store_contact_put(txn, &c), POD_OK);
 }
 
@@ -1414,8 +1416,8 @@ test_fanout(void **state)
     author = add_person(txn, "guid-person-author", "author@remote.example", "");
     reader = add_person(txn, "guid-person-reader", "reader@pod.example", "reader");
     other = add_person(txn, "guid-person-other", "other@pod.example", "other");
-    set_contact(txn, reader, author, true); /* reader receives from author */
-    set_contact(txn, other, author, false); /* other only shares with author */
+    set_contact(txn, reader, author, true); /* reader has author in an aspect */
+    set_contact(txn, other, author, false); /* author only shares with other */
     p = mkpost("guid-fan-pub", author, 100, true, "hello followers");
     assert_int_equal(store_post_add(txn, &p, NULL, 0, NULL, 0, NULL), POD_OK);
     pub = p.id;
