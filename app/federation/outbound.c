@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "drivers/clock/clock.h"
 #include "federation/entity.h"
@@ -83,8 +84,20 @@ collect_contact(const struct store_contact *c, void *ctx)
     return 0;
 }
 
+static int
+collect_participant(uint64_t person, void *ctx)
+{
+    struct contact_list *l = ctx;
+
+    if (l->count == MAX_CONTACTS)
+        return 1;
+    l->ids[l->count++] = person;
+    return 0;
+}
+
 /* The audience of local post p (§5.4), signed by signer; extra (0: none)
  * is one more remote person of a public post's (a reshared root's author);
+ * a public post also goes to the pods of its participants (§5.4);
  * except (0: none) is a remote person left out: of a limited post that
  * person, of a public post every contact on that person's pod (a relayed
  * relayable goes back neither to its author nor to its author's pod). */
@@ -111,6 +124,8 @@ to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, 
     rc = store_contacts_each(txn, p->author, collect_contact, &l);
     if (rc >= 0 && extra && p->public && l.count < MAX_CONTACTS)
         l.ids[l.count++] = extra;
+    if (rc >= 0 && p->public)
+        rc = store_participants_each(txn, p->id, collect_participant, &l);
     if (rc >= 0 && p->public && !(hosts = malloc(FED_OUTBOUND_MAX_PODS * sizeof *hosts)))
         rc = POD_ERR_NOMEM;
     rc = rc < 0 ? rc : POD_OK;
@@ -432,4 +447,39 @@ fed_outbound_relay(struct store_txn *txn, const struct fed_entity *e, const stru
         return POD_ERR_INVAL;
     rc = fed_entity_emit(e, a, &xml, &len);
     return rc == POD_OK ? to_audience(txn, p, p->author, 0, author, xml, len, a) : rc;
+}
+
+int
+fed_outbound_participation(struct store_txn *txn, const struct store_post *p, uint64_t signer,
+                           struct pod_arena *a)
+{
+    struct fed_entity *e;
+    struct store_person me, pa;
+    char guid[POD_GUID_LEN + 1], *xml;
+    size_t len;
+    int rc;
+
+    rc = store_person_get(txn, p->author, &pa);
+    if (rc != POD_OK || pa.username[0])
+        return rc;
+    rc = did_of(txn, signer, &me);
+    if (rc != POD_OK)
+        return rc;
+    if (!me.username[0])
+        return POD_ERR_INVAL;
+    rc = pod_guid_new(guid);
+    if (rc != POD_OK)
+        return rc;
+    e = fed_entity_new(a, "participation");
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = fed_entity_add(e, a, "author", me.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_guid", p->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_type", "Post");
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? private_job(txn, &pa, signer, xml, len) : rc;
 }

@@ -16,7 +16,8 @@
  *
  * Routing (§5.4), by the post an object belongs to:
  * - a local public post: one /receive/public job per remote pod among the
- *   author's contacts (diaspora*'s "contact people", sharing or receiving);
+ *   author's contacts (diaspora*'s "contact people", sharing or receiving)
+ *   and the post's participants (who sent a participation for it);
  * - a local limited post: one private job (/receive/users/GUID) per remote
  *   contact of the author the post is shared with;
  * - a remote post: one job to the post author (public: their pod's
@@ -103,5 +104,15 @@ int fed_outbound_retraction(struct store_txn *txn, uint64_t signer, uint64_t tar
  * Nothing for a local person. */
 int fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, bool sharing,
                          struct pod_arena *a);
+
+/* Enqueues a <participation> (§3.2, §5.4: "subscribe me to updates of
+ * this post") for remote post p, authored and signed by the local person
+ * signer, as a private job to p's remote author, so that their pod sends
+ * the post's comments and likes here. A new GUID each call. Nothing for a
+ * local post (or a remote author without pod_url, GUID or key);
+ * POD_ERR_INVAL when signer is not local. Called by social/federated.c
+ * when it stores a new public post that a local user follows. */
+int fed_outbound_participation(struct store_txn *txn, const struct store_post *p, uint64_t signer,
+                               struct pod_arena *a);
 
 #endif

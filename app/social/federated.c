@@ -286,6 +286,34 @@ post_known(struct store_txn *txn, const struct social_fed_in *in, const char *gu
 }
 
 static int
+first_follower(const struct store_contact *c, void *ctx)
+{
+    *(uint64_t *)ctx = c->owner;
+    return 1;
+}
+
+/* New public post p from a remote author that a local user follows: one
+ * participation for it to the author's pod, signed by the first such
+ * follower, so that its comments and likes reach us (§5.4). Not recorded
+ * as the follower's own participation (that would notify them of every
+ * comment); a post is stored once, so it is sent once. */
+static int
+participate(struct store_txn *txn, const struct store_post *p, struct pod_arena *a)
+{
+    uint64_t follower = 0;
+    int rc;
+
+    if (!p->public)
+        return POD_OK;
+    rc = store_followers_each(txn, p->author, first_follower, &follower);
+    if (rc < 0)
+        return rc;
+    if (!follower)
+        return POD_OK;
+    return fed_outbound_participation(txn, p, follower, a);
+}
+
+static int
 add_post(struct store_txn *txn, const struct social_fed_in *in, struct store_post *p,
          const struct store_poll *poll, struct pod_arena *a, char *why, size_t why_len)
 {
@@ -300,6 +328,8 @@ add_post(struct store_txn *txn, const struct social_fed_in *in, struct store_pos
     rc = store_post_add(txn, p, &in->recipient, p->public ? 0 : 1, tags, ntags, poll);
     if (rc == POD_OK && p->type == STORE_POST_STATUS)
         rc = social_notify_post(txn, p, len, a);
+    if (rc == POD_OK)
+        rc = participate(txn, p, a);
     if (rc != POD_OK)
         pod_why(why, why_len, "cannot store post %s: %s", p->guid, pod_strerror(rc));
     return rc;
@@ -478,6 +508,53 @@ apply_retraction(struct store_txn *txn, const struct social_fed_in *in, struct p
     return rc;
 }
 
+/* ------------------------------------------------------------ participation */
+
+/* A remote person subscribes to a local public post (§3.2): remembered as
+ * a participant, whose pod then gets the post's comments and likes. */
+static int
+apply_participation(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
+                    char *why, size_t why_len)
+{
+    const char *parent = fed_entity_get(in->entity, "parent_guid");
+    const char *ptype = fed_entity_parent_type(in->entity);
+    struct store_person pa;
+    struct store_post p;
+    int rc;
+
+    if (!ptype || strcmp(ptype, "Post") != 0) {
+        pod_why(why, why_len, "participation in a %s", ptype ? ptype : "(nothing)");
+        return POD_ERR_INVAL;
+    }
+    if (in->sender->username[0]) {
+        pod_why(why, why_len, "participation of a local person over federation");
+        return POD_ERR_AUTH;
+    }
+    rc = store_post_get_by_guid(txn, parent, a, &p);
+    if (rc == POD_ERR_NOTFOUND) {
+        LOG_INFO("federation", "participation in unknown post %s: nothing to do", parent);
+        return POD_OK; /* only the post's pod gets it: deleted here */
+    }
+    if (rc == POD_OK)
+        rc = store_person_get(txn, p.author, &pa);
+    if (rc != POD_OK)
+        return rc;
+    if (!pa.username[0]) {
+        pod_why(why, why_len, "participation in %s, which is not a local post", parent);
+        return POD_ERR_INVAL;
+    }
+    if (!p.public) {
+        pod_why(why, why_len, "participation in the limited post %s", parent);
+        return POD_ERR_AUTH;
+    }
+    if (store_block_exists(txn, pa.id, in->sender->id))
+        return POD_OK; /* ignored by the author: nothing to remember */
+    rc = store_participation_set(txn, in->sender->id, p.id, true);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot store participation in %s: %s", parent, pod_strerror(rc));
+    return rc;
+}
+
 /* ------------------------------------------------------------ people */
 
 static int
@@ -604,6 +681,8 @@ social_fed_apply(struct store_txn *txn, const struct social_fed_in *in, struct p
         return apply_status_message(txn, in, a, why, why_len);
     if (strcmp(type, "reshare") == 0)
         return apply_reshare(txn, in, a, why, why_len);
+    if (strcmp(type, "participation") == 0)
+        return apply_participation(txn, in, a, why, why_len);
     if (strcmp(type, "contact") == 0)
         return apply_contact(txn, in, why, why_len);
     if (strcmp(type, "profile") == 0)

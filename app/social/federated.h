@@ -14,7 +14,10 @@
  * comment and like (on a known post; likes also on a known comment),
  * retraction of posts, comments and likes, contact (receiving flag and a
  * started_sharing notification), profile (names, avatars, searchable of
- * a remote person). Every other type answers POD_ERR_INVAL with
+ * a remote person), participation (a remote person on a local public post:
+ * its comments and likes then reach their pod). A new public post of a
+ * remote author someone here follows sends that author a participation,
+ * so its comments arrive. Every other type answers POD_ERR_INVAL with
  * "not handled yet: TYPE".
  */
 #ifndef POD_SOCIAL_FEDERATED_H

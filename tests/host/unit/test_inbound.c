@@ -15,6 +15,7 @@
 #include "federation/entity.h"
 #include "federation/envelope.h"
 #include "federation/inbound.h"
+#include "federation/outbound.h"
 #include "federation/private_envelope.h"
 #include "federation/relayable.h"
 #include "store/contacts.h"
@@ -477,8 +478,13 @@ test_oracle_like_retraction_contact_profile(void **state)
     /* types not handled yet are dropped */
     assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "account_deletion.envelope.xml"),
                      FED_INBOUND_DROP);
+    /* alice participates in bob's post */
     assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "participation.envelope.xml"),
-                     FED_INBOUND_DROP);
+                     FED_INBOUND_DONE);
+    liked = get_post(f, "c3893bf029e7013487753131731751e9", POD_OK).id;
+    txn = rtxn(f);
+    assert_true(store_participation_get(txn, alice, liked));
+    store_txn_abort(txn);
 }
 
 #define RETRACT(author, guid, type)                                                                \
@@ -854,6 +860,123 @@ test_relay_limited_comment(void **state)
     free(pub);
 }
 
+/* A new public post from a remote author a local user follows makes one
+ * participation, private to the author and signed by that follower (§5.4);
+ * a second delivery or a post nobody here follows makes none. */
+static void
+test_participation_sent(void **state)
+{
+    static const char carol_post[] =
+        "<status_message><author>carol@pod-c.org</author>"
+        "<guid>c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2</guid>"
+        "<created_at>2024-01-02T03:04:05Z</created_at><public>true</public>"
+        "<text>nobody follows me</text></status_message>";
+    struct fixture *f = *state;
+    struct store_outbox_job jobs[MAX_JOBS];
+    struct fed_entity *e;
+    uint64_t bob, alice;
+    struct pod_arena a;
+    char why[256] = "";
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    bob = local(f, "bob", "pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    alice = remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    remote(f, "carol@pod-c.org", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", KEY_4096);
+    add_contact(f, bob, alice);
+
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ENV_STATUS), FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 1);
+    assert_int_equal(jobs[0].kind, STORE_OUTBOX_PRIVATE);
+    assert_string_equal(jobs[0].url,
+                        "https://pod-a.org/receive/users/a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1");
+    assert_string_equal(jobs[0].host, "pod-a.org");
+    assert_int_equal(jobs[0].author, bob);
+    assert_int_equal(jobs[0].recipient, alice);
+    assert_int_equal(
+        fed_entity_parse(jobs[0].payload, jobs[0].payload_len, &a, &e, why, sizeof why), POD_OK);
+    assert_int_equal(fed_entity_validate(e, why, sizeof why), POD_OK);
+    assert_string_equal(e->type, "participation");
+    assert_string_equal(fed_entity_get(e, "author"), "bob@pod-b.org");
+    assert_string_equal(fed_entity_get(e, "parent_guid"), POST_GUID);
+    assert_string_equal(fed_entity_get(e, "parent_type"), "Post");
+    assert_non_null(fed_entity_get(e, "guid"));
+    assert_sent_by_bob(f, &jobs[0], "bob@pod-b.org", PRIV_SPEC);
+
+    /* Delivered again: nothing new. */
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ENV_STATUS), FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+
+    /* A public post of someone no local user follows: stored, no job. */
+    assert_int_equal(deliver_signed(f, carol_post, "carol@pod-c.org", PRIV_4096), FED_INBOUND_DONE);
+    get_post(f, "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2", POD_OK);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+    pod_arena_free(&a);
+}
+
+/* bob's comment on his public post, through the outbound routing. */
+static void
+local_comment(struct fixture *f, uint64_t bob, const char *guid)
+{
+    struct store_txn *txn = wtxn(f);
+    struct store_comment c;
+    struct store_post p;
+
+    assert_int_equal(store_post_get_by_guid(txn, PARENT_GUID, &f->arena, &p), POD_OK);
+    memset(&c, 0, sizeof c);
+    snprintf(c.guid, sizeof c.guid, "%s", guid);
+    c.post = p.id;
+    c.author = bob;
+    c.text = "a comment";
+    c.created_at = 1700000100;
+    assert_int_equal(store_comment_add(txn, &c), POD_OK);
+    assert_int_equal(fed_outbound_comment(txn, &c, &p, &f->arena), POD_OK);
+    commit(txn);
+}
+
+/* alice (no contact of bob) participates in bob's public post: her pod
+ * gets the comments on it from then on. */
+static void
+test_participation_received(void **state)
+{
+    static const char part[] = "<participation><author>alice@pod-a.org</author>"
+                               "<guid>a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9</guid>"
+                               "<parent_guid>" PARENT_GUID "</parent_guid>"
+                               "<parent_type>Post</parent_type></participation>";
+    struct fixture *f = *state;
+    struct store_outbox_job jobs[MAX_JOBS];
+    struct store_txn *txn;
+    uint64_t bob, alice, carol, post;
+    struct pod_arena a;
+
+    pod_arena_init(&a, NULL, 0, 4 << 20);
+    bob = local(f, "bob", "pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    alice = remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    carol = remote(f, "carol@pod-c.org", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", KEY_4096);
+    add_contact(f, bob, carol);
+    post = add_post(f, PARENT_GUID, bob, true);
+
+    local_comment(f, bob, "cccc0000cccc0000cccc0000cccc0001");
+    assert_int_equal(drain_jobs(f, &a, jobs), 1);
+    assert_string_equal(jobs[0].host, "pod-c.org");
+
+    assert_int_equal(deliver_signed(f, part, "alice@pod-a.org", PRIV_SPEC), FED_INBOUND_DONE);
+    txn = rtxn(f);
+    assert_true(store_participation_get(txn, alice, post));
+    store_txn_abort(txn);
+    /* Again: still one participant, nothing sent. */
+    assert_int_equal(deliver_signed(f, part, "alice@pod-a.org", PRIV_SPEC), FED_INBOUND_DONE);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+
+    local_comment(f, bob, "cccc0000cccc0000cccc0000cccc0002");
+    assert_int_equal(drain_jobs(f, &a, jobs), 2);
+    assert_int_equal(jobs[0].kind, STORE_OUTBOX_PUBLIC);
+    assert_int_equal(jobs[1].kind, STORE_OUTBOX_PUBLIC);
+    assert_true(
+        (strcmp(jobs[0].host, "pod-a.org") == 0 && strcmp(jobs[1].host, "pod-c.org") == 0) ||
+        (strcmp(jobs[0].host, "pod-c.org") == 0 && strcmp(jobs[1].host, "pod-a.org") == 0));
+    pod_arena_free(&a);
+}
+
 /* The task empties the queue on its own. */
 static void
 test_task(void **state)
@@ -900,6 +1023,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_relay_public_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_like_not_remote_post, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_limited_comment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_participation_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_participation_received, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task, setup, teardown),
     };
 
