@@ -432,7 +432,6 @@ page_aspect_update(struct web_req *req)
     uint64_t id = web_parse_id(req->params[0]);
     struct store_txn *txn = NULL;
     struct store_aspect a;
-    cJSON *json;
     int rc = web_need_session(req);
 
     if (rc)
@@ -445,8 +444,9 @@ page_aspect_update(struct web_req *req)
         visible = web_json_value(req, "contacts_visible", NULL);
     if (name && strlen(name) > STORE_ASPECT_NAME_BYTES)
         return web_reply_error(req, 422, "An aspect needs a name of at most 20 characters.");
-    if (store_txn_begin(req->server->store, true, &txn) != POD_OK)
-        return web_reply_error(req, 503, "The pod's storage is not answering.");
+    txn = web_txn_begin(req, true);
+    if (!txn)
+        return req->status;
     rc = store_aspect_get(txn, id, &a);
     if (rc == POD_OK && a.owner != web_viewer(req))
         rc = POD_ERR_NOTFOUND;
@@ -457,10 +457,14 @@ page_aspect_update(struct web_req *req)
             a.contacts_visible = !strcmp(visible, "1") || !strcmp(visible, "true");
         rc = store_aspect_update(txn, &a);
     }
-    if (rc == POD_OK)
-        rc = store_txn_commit(txn);
-    else
-        store_txn_abort(txn);
+    return web_reply_aspect_saved(req, web_txn_finish(txn, rc), &a);
+}
+
+int
+web_reply_aspect_saved(struct web_req *req, int rc, const struct store_aspect *a)
+{
+    cJSON *json;
+
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_error(req, 404, "No such aspect.");
     if (rc == POD_ERR_EXISTS)
@@ -468,14 +472,14 @@ page_aspect_update(struct web_req *req)
     if (rc == POD_ERR_LIMIT || rc == POD_ERR_INVAL)
         return web_reply_error(req, 422, "An aspect needs a name of at most 20 characters.");
     if (rc != POD_OK)
-        return web_reply_error(req, 500, "The aspect could not be changed.");
+        return web_reply_error(req, 500, "The aspect could not be saved.");
     if (!req->json)
         return ui_redirect_back(
-            req, pod_arena_printf(&req->arena, "/contacts?a_id=%llu", (unsigned long long)a.id)
+            req, pod_arena_printf(&req->arena, "/contacts?a_id=%llu", (unsigned long long)a->id)
                      ?: "/contacts");
     json = cJSON_CreateObject();
-    cJSON_AddNumberToObject(json, "id", (double)a.id);
-    cJSON_AddStringToObject(json, "name", a.name);
+    cJSON_AddNumberToObject(json, "id", (double)a->id);
+    cJSON_AddStringToObject(json, "name", a->name);
     return web_reply_json(req, 200, json);
 }
 

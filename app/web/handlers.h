@@ -12,6 +12,7 @@
 #include "store/posts.h"
 #include "web/request.h"
 
+struct store_aspect;
 struct store_profile;
 struct social_new_post;
 
@@ -142,6 +143,10 @@ int web_stream_followed(struct store_txn *txn, uint64_t viewer, int64_t max_time
  * aspects, no longer ignoring people; search.c: the search page */
 int page_person_aspects_update(struct web_req *req);
 int page_aspect_update(struct web_req *req);
+/* The answer after an aspect was created or changed (rc: the store's
+ * outcome): 404 for no such aspect, 422 for a name taken or too long, else
+ * the aspect's contacts page (browsers) or {"id", "name"} (JSON). */
+int web_reply_aspect_saved(struct web_req *req, int rc, const struct store_aspect *a);
 int page_block_delete(struct web_req *req);
 int page_search(struct web_req *req);
 /* The pages browsers get from handlers whose JSON is in social.c and

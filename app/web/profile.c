@@ -158,29 +158,16 @@ profile_posts(struct html *h, struct store_txn *txn, uint64_t viewer,
               const struct store_person *person)
 {
     struct web_req *req = h->req;
-    const cJSON *post, *last = NULL;
     struct web_stream_cursor cur;
     cJSON *arr = NULL;
 
     html_raw(h, "<h2 class=\"stream-head\">");
     html_text(h, T("Posts"));
-    html_raw(h, "</h2><div class=\"stream\">\n");
+    html_raw(h, "</h2>");
     web_stream_cursor_from_query(req, &cur);
-    if (web_person_posts_json(req, txn, person->id, &cur, &arr) == POD_OK) {
-        cJSON_ArrayForEach(post, arr)
-        {
-            ui_post(h, txn, post, viewer, false);
-            last = post;
-        }
-    }
-    html_raw(h, "</div>\n");
-    if (!last) {
-        html_raw(h, "<p class=\"empty\">");
-        html_text(h, T("No posts to show."));
-        html_raw(h, "</p>");
-    } else if (cur.max_time) {
-        ui_more_link(h, cur.max_time, cur.before_id);
-    }
+    if (web_person_posts_json(req, txn, person->id, &cur, &arr) != POD_OK)
+        cur.max_time = 0;
+    ui_stream_posts(h, txn, arr, viewer, cur.max_time, cur.before_id, T("No posts to show."));
     cJSON_Delete(arr);
 }
 

@@ -985,7 +985,6 @@ page_aspect_create(struct web_req *req)
     const char *name = web_form_value(req, "aspect[name]");
     const char *visible = web_form_value(req, "aspect[contacts_visible]");
     struct store_txn *txn;
-    cJSON *json;
     int rc = web_need_session(req);
 
     if (rc)
@@ -1005,22 +1004,7 @@ page_aspect_create(struct web_req *req)
     txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    rc = web_txn_finish(txn, store_aspect_add(txn, &a));
-    if (rc == POD_ERR_EXISTS || rc == POD_ERR_LIMIT || rc == POD_ERR_INVAL)
-        return web_reply_error(req, 422,
-                               rc == POD_ERR_EXISTS
-                                   ? "You have an aspect of that name already."
-                                   : "An aspect needs a name of at most 20 characters.");
-    if (rc != POD_OK)
-        return reply_action_error(req, rc, NULL);
-    if (!req->json)
-        return ui_redirect_back(
-            req, pod_arena_printf(&req->arena, "/contacts?a_id=%llu", (unsigned long long)a.id)
-                     ?: "/contacts");
-    json = cJSON_CreateObject();
-    cJSON_AddNumberToObject(json, "id", (double)a.id);
-    cJSON_AddStringToObject(json, "name", a.name);
-    return web_reply_json(req, 200, json);
+    return web_reply_aspect_saved(req, web_txn_finish(txn, store_aspect_add(txn, &a)), &a);
 }
 
 int

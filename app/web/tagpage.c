@@ -95,7 +95,6 @@ web_tag_page(struct web_req *req, const char *tag)
     uint64_t viewer = web_viewer(req);
     const char *here = pod_arena_printf(&req->arena, "/tags/%s", web_url_encode(req, tag));
     const char *title = pod_arena_printf(&req->arena, "#%s", tag);
-    const cJSON *post, *last = NULL;
     struct store_txn *txn = NULL;
     struct web_stream_cursor cur;
     cJSON *arr = NULL;
@@ -124,20 +123,7 @@ web_tag_page(struct web_req *req, const char *tag)
         html_text(&h, T("Tags you follow"));
         html_raw(&h, "</a></p>");
     }
-    html_raw(&h, "<div class=\"stream\">\n");
-    cJSON_ArrayForEach(post, arr)
-    {
-        ui_post(&h, txn, post, viewer, false);
-        last = post;
-    }
-    html_raw(&h, "</div>\n");
-    if (!last) {
-        html_raw(&h, "<p class=\"empty\">");
-        html_text(&h, T("Nothing here yet."));
-        html_raw(&h, "</p>");
-    } else if (cur.max_time) {
-        ui_more_link(&h, cur.max_time, cur.before_id);
-    }
+    ui_stream_posts(&h, txn, arr, viewer, cur.max_time, cur.before_id, T("Nothing here yet."));
     cJSON_Delete(arr);
     store_txn_abort(txn);
     html_page_end(&h);

@@ -657,6 +657,27 @@ ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64_t as
 /* ------------------------------------------------------------ stream pages */
 
 void
+ui_stream_posts(struct html *h, struct store_txn *txn, const cJSON *arr, uint64_t viewer,
+                int64_t next_time, uint64_t next_id, const char *empty)
+{
+    const cJSON *post;
+
+    html_raw(h, "<div class=\"stream\">\n");
+    cJSON_ArrayForEach(post, arr)
+    {
+        ui_post(h, txn, post, viewer, false);
+    }
+    html_raw(h, "</div>\n");
+    if (cJSON_GetArraySize(arr) == 0) {
+        html_raw(h, "<p class=\"empty\">");
+        html_text(h, empty);
+        html_raw(h, "</p>");
+    } else if (next_time) {
+        ui_more_link(h, next_time, next_id);
+    }
+}
+
+void
 ui_more_link(struct html *h, int64_t next_time, uint64_t next_id)
 {
     struct web_req *req = h->req;
@@ -687,7 +708,6 @@ ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool 
 {
     uint64_t viewer = req->session ? req->session->person : 0;
     struct store_txn *txn = NULL;
-    const cJSON *post, *last = NULL;
     struct html h;
     int rc;
 
@@ -707,20 +727,7 @@ ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool 
     }
     if (publisher && viewer)
         ui_publisher(&h, txn, viewer, aspect, NULL, NULL);
-    html_raw(&h, "<div class=\"stream\">\n");
-    cJSON_ArrayForEach(post, arr)
-    {
-        ui_post(&h, txn, post, viewer, false);
-        last = post;
-    }
-    html_raw(&h, "</div>\n");
-    if (!last) {
-        html_raw(&h, "<p class=\"empty\">");
-        html_text(&h, T("Nothing here yet."));
-        html_raw(&h, "</p>");
-    } else if (next_time) {
-        ui_more_link(&h, next_time, next_id);
-    }
+    ui_stream_posts(&h, txn, arr, viewer, next_time, next_id, T("Nothing here yet."));
     store_txn_abort(txn);
     cJSON_Delete(arr);
     html_page_end(&h);

@@ -77,6 +77,13 @@ void ui_publisher(struct html *h, struct store_txn *txn, uint64_t viewer, uint64
 int ui_reply_stream(struct web_req *req, const char *title, const char *intro, bool publisher,
                     uint64_t aspect, cJSON *arr, int64_t next_time, uint64_t next_id);
 
+/* The posts of a stream page: the cards of arr (present_post objects,
+ * newest first; borrowed) in <div class="stream">, then empty (already
+ * translated) when there are none, else the "More posts" link when
+ * next_time is not 0. */
+void ui_stream_posts(struct html *h, struct store_txn *txn, const cJSON *arr, uint64_t viewer,
+                     int64_t next_time, uint64_t next_id, const char *empty);
+
 /* The "More posts" link of a stream page: the request's path and query
  * with max_time and before_id set to (next_time, next_id). */
 void ui_more_link(struct html *h, int64_t next_time, uint64_t next_id);

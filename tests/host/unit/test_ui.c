@@ -155,7 +155,11 @@ plain_excerpt_reads_as_text(void **state)
     assert_string_equal(ui_plain_excerpt(req, NULL, NULL, 10), "");
     /* Cut at max bytes, never inside a character. */
     assert_string_equal(ui_plain_excerpt(req, NULL, "abcdefgh", 5), "abcde…");
-    assert_string_equal(ui_plain_excerpt(req, NULL, "abcd\xc3\xa9" "fgh", 5), "abcd…");
+    assert_string_equal(ui_plain_excerpt(req, NULL,
+                                         "abcd\xc3\xa9"
+                                         "fgh",
+                                         5),
+                        "abcd…");
     assert_string_equal(ui_plain_excerpt(req, NULL, "abc\xf0\x9f\x92\xa9", 6), "abc…");
     assert_string_equal(ui_plain_excerpt(req, NULL, "abc\xf0\x9f\x92\xa9", 7),
                         "abc\xf0\x9f\x92\xa9");
