@@ -1,4 +1,5 @@
 #include "federation/outbound.h"
+#include "federation/outbound_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +53,9 @@ add_job(struct store_txn *txn, enum store_outbox_kind kind, const char *url, con
     return store_outbox_add(txn, &job);
 }
 
-/* A private job to remote person p; skipped (POD_OK) when p lacks what it
- * needs. */
-static int
-private_job(struct store_txn *txn, const struct store_person *p, uint64_t signer, const char *xml,
-            size_t len)
+int
+fed_outbound_private_job(struct store_txn *txn, const struct store_person *p, uint64_t signer,
+                         const char *xml, size_t len)
 {
     char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1], path[96];
 
@@ -93,6 +92,56 @@ collect_participant(uint64_t person, void *ctx)
         return 1;
     l->ids[l->count++] = person;
     return 0;
+}
+
+int
+fed_outbound_public_job(struct store_txn *txn, const struct store_person *p, uint64_t signer,
+                        const char *xml, size_t len)
+{
+    char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1];
+
+    if (p->username[0] || !pod_target(p, "/receive/public", url, sizeof url, host, sizeof host))
+        return POD_OK;
+    return add_job(txn, STORE_OUTBOX_PUBLIC, url, host, signer, 0, xml, len);
+}
+
+int
+fed_outbound_to_contacts(struct store_txn *txn, uint64_t owner, bool public_route, const char *xml,
+                         size_t len)
+{
+    struct contact_list l = {0};
+    char(*hosts)[STORE_OUTBOX_HOST_MAX + 1] = NULL;
+    char url[STORE_OUTBOX_URL_MAX + 1], host[STORE_OUTBOX_HOST_MAX + 1];
+    struct store_person who;
+    size_t nhosts = 0, i, k;
+    int rc;
+
+    l.ids = malloc(MAX_CONTACTS * sizeof *l.ids);
+    if (!l.ids)
+        return POD_ERR_NOMEM;
+    rc = store_contacts_each(txn, owner, collect_contact, &l);
+    if (rc >= 0 && public_route && !(hosts = malloc(FED_OUTBOUND_MAX_PODS * sizeof *hosts)))
+        rc = POD_ERR_NOMEM;
+    rc = rc < 0 ? rc : POD_OK;
+    for (i = 0; rc == POD_OK && i < l.count; i++) {
+        if (store_person_get(txn, l.ids[i], &who) != POD_OK || who.username[0])
+            continue;
+        if (!public_route) {
+            rc = fed_outbound_private_job(txn, &who, owner, xml, len);
+            continue;
+        }
+        if (!pod_target(&who, "/receive/public", url, sizeof url, host, sizeof host))
+            continue;
+        for (k = 0; k < nhosts && strcmp(hosts[k], host) != 0; k++)
+            ;
+        if (k < nhosts || nhosts == FED_OUTBOUND_MAX_PODS)
+            continue; /* one delivery per pod */
+        memcpy(hosts[nhosts++], host, sizeof hosts[0]);
+        rc = add_job(txn, STORE_OUTBOX_PUBLIC, url, host, owner, 0, xml, len);
+    }
+    free(hosts);
+    free(l.ids);
+    return rc;
 }
 
 /* The audience of local post p (§5.4), signed by signer; extra (0: none)
@@ -136,7 +185,7 @@ to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, 
         if (!p->public) {
             if (!store_post_is_shared_with(txn, p->id, who.id))
                 continue;
-            rc = private_job(txn, &who, signer, xml, len);
+            rc = fed_outbound_private_job(txn, &who, signer, xml, len);
             continue;
         }
         if (!pod_target(&who, "/receive/public", url, sizeof url, host, sizeof host) ||
@@ -175,7 +224,7 @@ route(struct store_txn *txn, const struct store_post *p, uint64_t actor, const c
     if (pa.username[0])
         return to_audience(txn, p, p->author, 0, 0, xml, len, a);
     if (!p->public)
-        return private_job(txn, &pa, actor, xml, len);
+        return fed_outbound_private_job(txn, &pa, actor, xml, len);
     if (!pod_target(&pa, "/receive/public", url, sizeof url, host, sizeof host))
         return POD_OK;
     return add_job(txn, STORE_OUTBOX_PUBLIC, url, host, actor, 0, xml, len);
@@ -422,7 +471,7 @@ fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, boo
     if (rc == POD_OK)
         rc = fed_entity_add_bool(e, a, "sharing", sharing);
     rc = emit(e, rc, a, &xml, &len);
-    return rc == POD_OK ? private_job(txn, &them, owner, xml, len) : rc;
+    return rc == POD_OK ? fed_outbound_private_job(txn, &them, owner, xml, len) : rc;
 }
 
 int
@@ -481,5 +530,5 @@ fed_outbound_participation(struct store_txn *txn, const struct store_post *p, ui
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "parent_type", "Post");
     rc = emit(e, rc, a, &xml, &len);
-    return rc == POD_OK ? private_job(txn, &pa, signer, xml, len) : rc;
+    return rc == POD_OK ? fed_outbound_private_job(txn, &pa, signer, xml, len) : rc;
 }

@@ -1,4 +1,5 @@
 #include "social/federated.h"
+#include "social/federated_internal.h"
 
 #include <string.h>
 #include <strings.h>
@@ -40,15 +41,14 @@ copy_cut(char *out, size_t cap, const char *s)
     out[n] = '\0';
 }
 
-static bool
-same_did(const char *a, const char *b)
+bool
+social_fed_same_did(const char *a, const char *b)
 {
     return a && b && strcasecmp(a, b) == 0;
 }
 
-/* The person an entity field names, looked up in the store. */
-static int
-person_by_did(struct store_txn *txn, const char *did, struct store_person *out)
+int
+social_fed_person_by_did(struct store_txn *txn, const char *did, struct store_person *out)
 {
     char low[STORE_DID_MAX + 1];
     size_t n = did ? strlen(did) : 0;
@@ -60,8 +60,8 @@ person_by_did(struct store_txn *txn, const char *did, struct store_person *out)
     return store_person_get_by_diaspora_id(txn, low, out);
 }
 
-static int64_t
-entity_time(const struct fed_entity *e, const char *name, int64_t now)
+int64_t
+social_fed_entity_time(const struct fed_entity *e, const char *name, int64_t now)
 {
     int64_t t;
 
@@ -70,26 +70,22 @@ entity_time(const struct fed_entity *e, const char *name, int64_t now)
 
 /* ------------------------------------------------------------ relayables */
 
-/* The author of the relayable, as a store person: the sender, or in->author. */
-static const struct store_person *
-relayable_author(const struct social_fed_in *in)
+const struct store_person *
+social_fed_relayable_author(const struct social_fed_in *in)
 {
     const char *did = fed_entity_get(in->entity, "author");
 
-    if (same_did(did, in->sender->diaspora_id))
+    if (social_fed_same_did(did, in->sender->diaspora_id))
         return in->sender;
-    if (in->author && same_did(did, in->author->diaspora_id))
+    if (in->author && social_fed_same_did(did, in->author->diaspora_id))
         return in->author;
     return NULL;
 }
 
-/* §4.3 and §6.1 for a relayable whose root post is post: the sender is
- * the root author, or the author when the root is local; the
- * author_signature must verify unless the author is the root author. */
-static int
-relayable_check(struct store_txn *txn, const struct social_fed_in *in,
-                const struct store_person *author, const struct store_post *post,
-                struct pod_arena *a, char *why, size_t why_len)
+int
+social_fed_relayable_check(struct store_txn *txn, const struct social_fed_in *in,
+                           const struct store_person *author, const struct store_post *post,
+                           struct pod_arena *a, char *why, size_t why_len)
 {
     struct store_person root;
     const char **names, **values;
@@ -133,7 +129,7 @@ apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_
               size_t why_len)
 {
     const struct fed_entity *e = in->entity;
-    const struct store_person *author = relayable_author(in);
+    const struct store_person *author = social_fed_relayable_author(in);
     const char *guid = fed_entity_get(e, "guid");
     const char *text = fed_entity_get(e, "text");
     struct store_post post;
@@ -149,7 +145,7 @@ apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_
         pod_why(why, why_len, "parent post %s unknown", fed_entity_get(e, "parent_guid"));
         return rc;
     }
-    rc = relayable_check(txn, in, author, &post, a, why, why_len);
+    rc = social_fed_relayable_check(txn, in, author, &post, a, why, why_len);
     if (rc != POD_OK)
         return rc;
     if (store_comment_get_by_guid(txn, guid, a, &c) == POD_OK)
@@ -166,7 +162,7 @@ apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_
     c.post = post.id;
     c.author = author->id;
     c.text = text;
-    c.created_at = entity_time(e, "created_at", in->now);
+    c.created_at = social_fed_entity_time(e, "created_at", in->now);
     rc = store_comment_add(txn, &c);
     if (rc == POD_OK)
         rc = social_notify_comment(txn, &post, &c, a);
@@ -183,7 +179,7 @@ apply_like(struct store_txn *txn, const struct social_fed_in *in, struct pod_are
            size_t why_len)
 {
     const struct fed_entity *e = in->entity;
-    const struct store_person *author = relayable_author(in);
+    const struct store_person *author = social_fed_relayable_author(in);
     const char *guid = fed_entity_get(e, "guid");
     const char *parent = fed_entity_get(e, "parent_guid");
     const char *ptype = fed_entity_parent_type(e);
@@ -216,7 +212,7 @@ apply_like(struct store_txn *txn, const struct social_fed_in *in, struct pod_are
         pod_why(why, why_len, "liked %s %s unknown", ptype, parent);
         return rc;
     }
-    rc = relayable_check(txn, in, author, &post, a, why, why_len);
+    rc = social_fed_relayable_check(txn, in, author, &post, a, why, why_len);
     if (rc != POD_OK)
         return rc;
     if (store_like_get_by_guid(txn, guid, &old) == POD_OK)
@@ -327,6 +323,8 @@ add_post(struct store_txn *txn, const struct social_fed_in *in, struct store_pos
         ntags = STORE_POST_MAX_TAGS;
     rc = store_post_add(txn, p, &in->recipient, p->public ? 0 : 1, tags, ntags, poll);
     if (rc == POD_OK && p->type == STORE_POST_STATUS)
+        rc = social_fed_store_photos(txn, in, p, a, why, why_len);
+    if (rc == POD_OK && p->type == STORE_POST_STATUS)
         rc = social_notify_post(txn, p, len, a);
     if (rc == POD_OK)
         rc = participate(txn, p, a);
@@ -376,7 +374,7 @@ apply_status_message(struct store_txn *txn, const struct social_fed_in *in, stru
         copy_cut(p.lat, sizeof p.lat, fed_entity_get(loc, "lat"));
         copy_cut(p.lng, sizeof p.lng, fed_entity_get(loc, "lng"));
     }
-    p.created_at = entity_time(e, "created_at", in->now);
+    p.created_at = social_fed_entity_time(e, "created_at", in->now);
     if (pe && read_poll(pe, &poll) != POD_OK) {
         pod_why(why, why_len, "poll of %s does not fit", guid);
         return POD_ERR_INVAL;
@@ -410,7 +408,8 @@ apply_reshare(struct store_txn *txn, const struct social_fed_in *in, struct pod_
             return rc;
         }
         rc = store_person_get(txn, root.author, &root_author);
-        if (rc != POD_OK || !same_did(root_author.diaspora_id, fed_entity_get(e, "root_author"))) {
+        if (rc != POD_OK ||
+            !social_fed_same_did(root_author.diaspora_id, fed_entity_get(e, "root_author"))) {
             pod_why(why, why_len, "root_author does not match the author of %s", root_guid);
             return POD_ERR_AUTH;
         }
@@ -424,7 +423,7 @@ apply_reshare(struct store_txn *txn, const struct social_fed_in *in, struct pod_
     p.type = STORE_POST_RESHARE;
     p.public = true;
     p.text = "";
-    p.created_at = entity_time(e, "created_at", in->now);
+    p.created_at = social_fed_entity_time(e, "created_at", in->now);
     rc = add_post(txn, in, &p, NULL, a, why, why_len);
     if (rc == POD_OK && p.root)
         rc = social_notify_reshare(txn, in->sender->id, &root);
@@ -488,7 +487,7 @@ apply_retraction(struct store_txn *txn, const struct social_fed_in *in, struct p
     if (rc != POD_OK)
         return rc;
     /* diaspora* names the target's author in author (§7). */
-    if (person_by_did(txn, fed_entity_get(e, "author"), &named) != POD_OK ||
+    if (social_fed_person_by_did(txn, fed_entity_get(e, "author"), &named) != POD_OK ||
         named.id != target_author) {
         pod_why(why, why_len, "retraction author is not the author of %s %s", type, guid);
         return POD_ERR_AUTH;
@@ -566,7 +565,7 @@ apply_contact(struct store_txn *txn, const struct social_fed_in *in, char *why, 
     bool following = true, sharing = true, blocking = false, was;
     int rc;
 
-    rc = person_by_did(txn, fed_entity_get(e, "recipient"), &owner);
+    rc = social_fed_person_by_did(txn, fed_entity_get(e, "recipient"), &owner);
     if (rc != POD_OK || !owner.username[0] || (in->recipient && in->recipient != owner.id)) {
         pod_why(why, why_len, "contact for %s, who is not the local recipient",
                 fed_entity_get(e, "recipient"));
@@ -669,10 +668,12 @@ social_fed_apply(struct store_txn *txn, const struct social_fed_in *in, struct p
         return apply_comment(txn, in, a, why, why_len);
     if (strcmp(type, "like") == 0)
         return apply_like(txn, in, a, why, why_len);
+    if (strcmp(type, "poll_participation") == 0)
+        return social_fed_apply_poll_participation(txn, in, a, why, why_len);
     if (strcmp(type, "retraction") == 0)
         return apply_retraction(txn, in, a, why, why_len);
     /* Default rule (§4.3): the sender is the author. */
-    if (!same_did(author, in->sender->diaspora_id)) {
+    if (!social_fed_same_did(author, in->sender->diaspora_id)) {
         pod_why(why, why_len, "%s signed a %s of %s", in->sender->diaspora_id, type,
                 author ? author : "nobody");
         return POD_ERR_AUTH;
@@ -687,6 +688,14 @@ social_fed_apply(struct store_txn *txn, const struct social_fed_in *in, struct p
         return apply_contact(txn, in, why, why_len);
     if (strcmp(type, "profile") == 0)
         return apply_profile(txn, in, why, why_len);
+    if (strcmp(type, "conversation") == 0)
+        return social_fed_apply_conversation(txn, in, a, why, why_len);
+    if (strcmp(type, "message") == 0)
+        return social_fed_apply_message(txn, in, a, why, why_len);
+    if (strcmp(type, "account_deletion") == 0)
+        return social_fed_apply_account_deletion(txn, in, a, why, why_len);
+    if (strcmp(type, "account_migration") == 0)
+        return social_fed_apply_account_migration(txn, in, a, why, why_len);
     pod_why(why, why_len, "not handled yet: %s", type);
     return POD_ERR_INVAL;
 }
