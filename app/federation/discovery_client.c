@@ -343,6 +343,12 @@ fed_discovery_free(struct fed_discovery *d)
     memset(d, 0, sizeof *d);
 }
 
+struct http_client *
+fed_discovery_http(struct fed_discovery *d)
+{
+    return d ? d->cfg.http : NULL;
+}
+
 /* POD_OK when no failure of id is remembered; else that failure's code. */
 static int
 failure_lookup(struct fed_discovery *d, const char *id)

@@ -69,6 +69,10 @@ int fed_discovery_init(struct fed_discovery *d, const struct fed_discovery_confi
 /* Frees what init made. No discovery may be running. */
 void fed_discovery_free(struct fed_discovery *d);
 
+/* The HTTPS client d uses (borrowed), for other fetches of the
+ * federation code (fetching missing parents). */
+struct http_client *fed_discovery_http(struct fed_discovery *d);
+
 enum {
     FED_DISCOVER_REFRESH = 1u << 0, /* fetch even when the person is known */
 };

@@ -7,17 +7,23 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "autoconf.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "federation/discovery_client.h"
 #include "federation/entity.h"
 #include "federation/envelope.h"
 #include "federation/private_envelope.h"
+#include "http/http.h"
+#include "http/url.h"
 #include "social/federated.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
 
 #define INBOUND_ARENA_LIMIT (16u * 1024 * 1024)
+#define FETCH_DEPTH_MAX     2 /* a reshare's root fetched, and that root's own root */
+#define FETCH_TIMEOUT_MS    20000
 
 /* Errors that may pass: the same item can succeed later. */
 static bool
@@ -165,9 +171,128 @@ verdict(int rc)
     return passing(rc) ? FED_INBOUND_RETRY : FED_INBOUND_DROP;
 }
 
+/* What to fetch (§8) when the parent or root of e is unknown here:
+ * *type and *guid of the missing entity, and the diaspora* ID of the
+ * person whose pod to ask (the relayable's author, or a reshare's root
+ * author). False when e has no parent to fetch. */
+static bool
+fetch_target(const struct fed_entity *e, const char **type, const char **guid, const char **from)
+{
+    const char *ptype;
+
+    *from = fed_entity_get(e, "author");
+    if (strcmp(e->type, "reshare") == 0) {
+        *type = "post";
+        *guid = fed_entity_get(e, "root_guid");
+        *from = fed_entity_get(e, "root_author");
+    } else if (strcmp(e->type, "comment") == 0) {
+        *type = "post";
+        *guid = fed_entity_get(e, "parent_guid");
+    } else if (strcmp(e->type, "like") == 0) {
+        ptype = fed_entity_parent_type(e);
+        *type = ptype && strcmp(ptype, "Comment") == 0 ? "comment" : "post";
+        *guid = fed_entity_get(e, "parent_guid");
+    } else if (strcmp(e->type, "poll_participation") == 0) {
+        *type = "poll";
+        *guid = fed_entity_get(e, "parent_guid");
+    } else {
+        return false;
+    }
+    return *guid && *guid[0] && *from && *from[0];
+}
+
+static int process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
+                   unsigned depth, char *why, size_t why_len);
+
+/* Fetches the missing parent or root of e from the pod of the person
+ * who referenced it (following its redirect to the owner's pod, through
+ * the address guard) and processes the answer exactly like a
+ * /receive/public delivery. POD_OK when it is stored now. */
+static int
+fetch_parent(const struct fed_inbound_ctx *ctx, const struct fed_entity *e, unsigned depth,
+             char *why, size_t why_len)
+{
+    struct http_client *http = fed_discovery_http(ctx->discovery);
+    struct store_person from;
+    struct store_inbox_item fetched;
+    struct http_request rq;
+    struct http_response rs;
+    struct http_url u;
+    char url[HTTP_URL_MAX + 1];
+    const char *type, *guid, *did;
+    int rc;
+
+    if (!http || depth >= FETCH_DEPTH_MAX || !fetch_target(e, &type, &guid, &did))
+        return POD_ERR_NOTFOUND;
+    for (const char *c = guid; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              *c == '-' || *c == '_' || *c == '.' || *c == '@'))
+            return POD_ERR_INVAL;
+    rc = find_person(ctx, did, &from, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    if (from.username[0])
+        return POD_ERR_NOTFOUND; /* ours and unknown: nothing to fetch */
+    if (!from.pod_url[0] || http_url_parse(from.pod_url, strlen(from.pod_url), &u) != POD_OK ||
+        strlen(type) + strlen(guid) + 8 >= sizeof u.path) {
+        pod_why(why, why_len, "no usable pod URL for %s", from.diaspora_id);
+        return POD_ERR_NOTFOUND;
+    }
+    if ((size_t)snprintf(u.path, sizeof u.path, "/fetch/%s/%s", type, guid) >= sizeof u.path ||
+        http_url_format(&u, url, sizeof url) != POD_OK)
+        return POD_ERR_INVAL;
+    memset(&rq, 0, sizeof rq);
+    memset(&rs, 0, sizeof rs);
+    rq.url = url;
+    rq.timeout_ms = FETCH_TIMEOUT_MS;
+    rq.max_response_bytes = CONFIG_POD_FED_RECEIVE_MAX;
+    rq.max_redirects = CONFIG_POD_HTTPC_MAX_REDIRECTS;
+    rc = http_request(http, &rq, &rs);
+    if (rc != POD_OK || rs.status != 200) {
+        pod_why(why, why_len, "fetching %s: %s", url,
+                rc != POD_OK ? rs.why : (rs.status == 404 ? "404 not found" : "not 200"));
+        http_response_free(&rs);
+        return rc != POD_OK ? rc : POD_ERR_NOTFOUND;
+    }
+    memset(&fetched, 0, sizeof fetched);
+    fetched.kind = STORE_INBOX_PUBLIC;
+    fetched.body = (const uint8_t *)rs.body;
+    fetched.len = rs.body_len;
+    rc = process(ctx, &fetched, depth + 1, why, why_len);
+    if (rc == POD_OK)
+        LOG_INFO("federation", "fetched %s %s from %s", type, guid, url);
+    else
+        pod_why(why, why_len, "fetched %s %s is not usable", type, guid);
+    http_response_free(&rs);
+    return rc;
+}
+
+/* The identity of an account_migration that is not its author (it signs
+ * the migration's signature): the new one (the nested profile's author)
+ * or the old one. NULL when the entity does not name it. */
+static const char *
+migration_other(const struct fed_entity *e)
+{
+    const struct fed_entity *profile = fed_entity_get_entity(e, "profile");
+    const char *author = fed_entity_get(e, "author");
+    const char *new_id = profile ? fed_entity_get(profile, "author") : NULL;
+
+    if (new_id && author && strcasecmp(author, new_id) != 0)
+        return new_id;
+    return fed_entity_get(e, "old_identity");
+}
+
 enum fed_inbound_outcome
 fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
                     char *why, size_t why_len)
+{
+    return verdict(process(ctx, item, 0, why, why_len));
+}
+
+/* fed_inbound_process, at fetch depth depth, answering the error code. */
+static int
+process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, unsigned depth,
+        char *why, size_t why_len)
 {
     unsigned char buf[16384];
     struct pod_arena a;
@@ -240,8 +365,15 @@ fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_
         if (rc != POD_OK)
             goto out;
         in.author = &people[1];
+    } else if (strcmp(e->type, "account_migration") == 0 && migration_other(e)) {
+        rc = find_person(ctx, migration_other(e), &people[1], why, why_len);
+        if (rc != POD_OK)
+            goto out;
+        in.author = &people[1];
     }
     rc = apply(ctx, item, &in, &a, why, why_len);
+    if (rc == POD_ERR_NOTFOUND && fetch_parent(ctx, e, depth, why, why_len) == POD_OK)
+        rc = apply(ctx, item, &in, &a, why, why_len);
     if (rc == POD_OK) {
         const char *guid = fed_entity_get(e, "guid");
 
@@ -251,5 +383,5 @@ fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_
     }
 out:
     pod_arena_free(&a);
-    return verdict(rc);
+    return rc;
 }

@@ -103,6 +103,17 @@ social_fed_relayable_check(struct store_txn *txn, const struct social_fed_in *in
                 in->sender->diaspora_id, root.diaspora_id);
         return POD_ERR_AUTH;
     }
+    if (!post->public && in->public_route) {
+        pod_why(why, why_len, "%s on limited post %s came on the public route", in->entity->type,
+                post->guid);
+        return POD_ERR_AUTH;
+    }
+    /* Only the people a local limited post was shared with may take part. */
+    if (!post->public && root.username[0] && author->id != root.id &&
+        !store_post_is_shared_with(txn, post->id, author->id)) {
+        pod_why(why, why_len, "%s may not see limited post %s", author->diaspora_id, post->guid);
+        return POD_ERR_AUTH;
+    }
     if (root.username[0] && store_block_exists(txn, root.id, author->id)) {
         pod_why(why, why_len, "%s is ignored by %s", author->diaspora_id, root.diaspora_id);
         return POD_ERR_AUTH;
@@ -333,6 +344,27 @@ add_post(struct store_txn *txn, const struct social_fed_in *in, struct store_pos
     return rc;
 }
 
+/* A limited post of the sender's known here already, delivered again for
+ * in->recipient: one private copy per local recipient (§5.4), so the
+ * second one makes them a recipient too. */
+static int
+known_limited_post(struct store_txn *txn, const struct social_fed_in *in, const char *guid,
+                   struct pod_arena *a, char *why, size_t why_len)
+{
+    struct store_post old;
+    int rc = store_post_get_by_guid(txn, guid, a, &old);
+
+    if (rc == POD_OK && old.public) {
+        pod_why(why, why_len, "post %s is public here and limited in the delivery", guid);
+        return POD_ERR_AUTH;
+    }
+    if (rc == POD_OK)
+        rc = store_post_share_add(txn, old.id, in->recipient);
+    if (rc != POD_OK)
+        pod_why(why, why_len, "cannot add a recipient to %s: %s", guid, pod_strerror(rc));
+    return rc;
+}
+
 static int
 apply_status_message(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
                      char *why, size_t why_len)
@@ -357,6 +389,8 @@ apply_status_message(struct store_txn *txn, const struct social_fed_in *in, stru
         return POD_ERR_AUTH;
     }
     rc = post_known(txn, in, guid, a, why, why_len);
+    if (rc == POD_OK && !pub)
+        return known_limited_post(txn, in, guid, a, why, why_len);
     if (rc != POD_ERR_NOTFOUND)
         return rc;
     memset(&p, 0, sizeof p);
@@ -441,6 +475,36 @@ is_post_author(struct store_txn *txn, uint64_t post_id, uint64_t person, struct 
     return store_post_get(txn, post_id, a, &p) == POD_OK && p.author == person;
 }
 
+/* §6.4, §7: the remote author of a comment or like on a local post
+ * retracted it; the post's author passes the retraction on to the post's
+ * audience. post_id is the comment's post, or 0 with l the like. */
+static int
+relay_retraction(struct store_txn *txn, const char *type, const char *guid, uint64_t target_author,
+                 uint64_t post_id, const struct store_like *l, struct pod_arena *a)
+{
+    struct store_person root;
+    struct store_comment c;
+    struct store_post p;
+    int rc;
+
+    if (l && l->target_type == STORE_LIKE_POST) {
+        post_id = l->target;
+    } else if (l) {
+        rc = store_comment_get(txn, l->target, a, &c);
+        if (rc != POD_OK)
+            return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
+        post_id = c.post;
+    }
+    rc = store_post_get(txn, post_id, a, &p);
+    if (rc == POD_OK)
+        rc = store_person_get(txn, p.author, &root);
+    if (rc == POD_ERR_NOTFOUND)
+        return POD_OK;
+    if (rc != POD_OK || !root.username[0])
+        return rc; /* not ours to relay */
+    return fed_outbound_retraction(txn, p.author, target_author, type, guid, &p, a);
+}
+
 static int
 apply_retraction(struct store_txn *txn, const struct social_fed_in *in, struct pod_arena *a,
                  char *why, size_t why_len)
@@ -495,6 +559,15 @@ apply_retraction(struct store_txn *txn, const struct social_fed_in *in, struct p
     if (sender != target_author && !by_root) {
         pod_why(why, why_len, "%s may not retract %s %s", in->sender->diaspora_id, type, guid);
         return POD_ERR_AUTH;
+    }
+    if (type[0] != 'P' && !by_root) {
+        rc = relay_retraction(txn, type, guid, target_author, type[0] == 'C' ? c.post : 0,
+                              type[0] == 'L' ? &l : NULL, a);
+        if (rc != POD_OK) {
+            pod_why(why, why_len, "cannot relay the retraction of %s %s: %s", type, guid,
+                    pod_strerror(rc));
+            return rc;
+        }
     }
     if (type[0] == 'C')
         rc = store_comment_delete(txn, c.id);

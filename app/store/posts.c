@@ -877,6 +877,30 @@ out:
     return rc;
 }
 
+int
+store_post_share_add(struct store_txn *txn, uint64_t post, uint64_t person)
+{
+    struct dbs d;
+    struct store_post p;
+    uint8_t k[16];
+    int rc;
+
+    if (!post || !person)
+        return POD_ERR_INVAL;
+    if (store_post_is_shared_with(txn, post, person))
+        return POD_OK;
+    rc = dbs_open(txn, &d);
+    if (rc == POD_OK)
+        rc = post_load(txn, d.h[D_POSTS], post, NULL, &p, NULL);
+    if (rc == POD_OK && p.public)
+        return POD_ERR_INVAL;
+    if (rc == POD_OK)
+        rc = put_raw(txn, d.h[D_POST_SHARES], k, key_ab(k, post, person), NULL, 0, 0);
+    if (rc == POD_OK)
+        rc = inbox_add(&d, person, post, p.created_at);
+    return rc;
+}
+
 bool
 store_post_is_shared_with(struct store_txn *txn, uint64_t post, uint64_t person)
 {

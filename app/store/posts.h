@@ -80,6 +80,12 @@ int store_post_get(struct store_txn *txn, uint64_t id, struct pod_arena *a, stru
 int store_post_get_by_guid(struct store_txn *txn, const char *guid, struct pod_arena *a,
                            struct store_post *out);
 
+/* Makes person one more recipient of limited post post (the share and
+ * their inbox entry); POD_OK when they are one already, POD_ERR_INVAL for
+ * a public post. For a limited post of another pod delivered to a second
+ * local recipient. */
+int store_post_share_add(struct store_txn *txn, uint64_t post, uint64_t person);
+
 /* True when person is a recipient of limited post post. */
 bool store_post_is_shared_with(struct store_txn *txn, uint64_t post, uint64_t person);
 

@@ -264,6 +264,48 @@ class Fetch(unittest.TestCase):
                              "https://localhost:%d/fetch/%s/%s" % (self.a.https_port, t, guid))
         self.assertEqual(self.fetch("/fetch/comment/" + guid, pod=b)[0], 404)
 
+    def wait_log(self, pod, pattern):
+        deadline = time.monotonic() + 60
+        while not re.search(pattern, pod.output()):
+            self.assertLess(time.monotonic(), deadline, pod.output())
+            time.sleep(0.2)
+
+    def test_unknown_parents_are_fetched(self):
+        """§6.2, §8: a comment or reshare whose post is unknown makes the
+        receiver fetch the post from the pod of the comment's author or the
+        reshare's root author, verify it like a delivery, store it, and
+        then the comment or reshare."""
+        c = Pod(extra_args=["--dev", "--allow-net", "127.0.0.1/32",
+                            "--ca-bundle", self.a.cert_path()])
+        self.pods.append(c)
+        c.start()
+        status, post = api(self.alice, "POST", "/status_messages",
+                           {"aspect_ids": "public",
+                            "status_message": {"text": "fetch me when needed"}})
+        self.assertEqual(status, 201, post)
+        status, comment = api(self.alice, "POST", "/posts/%d/comments" % post["id"],
+                              {"text": "a comment on a post C has never seen"})
+        self.assertEqual(status, 201, comment)
+        _, _, body = self.fetch("/fetch/comment/" + comment["guid"])
+        status = c.https("POST", "/receive/public", body=body,
+                         headers={"Content-Type": ENVELOPE_TYPE})[0]
+        self.assertEqual(status, 202)
+        self.wait_log(c, r"fetched post %s from https://localhost:%d/fetch/post/%s"
+                      % (post["guid"], self.a.https_port, post["guid"]))
+        self.wait_log(c, r"delivery #\d+ applied: comment " + comment["guid"])
+        reader = Browser(c)
+        status, _, page = reader.request("GET", "/posts/" + post["guid"], None,
+                                         {"Accept": "application/json"})
+        self.assertEqual(status, 200, page)
+        self.assertEqual(json.loads(page)["text"], "fetch me when needed")
+        # carol's reshare of alice's first post: the root comes from alice's pod.
+        _, _, body = self.fetch("/fetch/reshare/" + self.reshare["guid"])
+        status = c.https("POST", "/receive/public", body=body,
+                         headers={"Content-Type": ENVELOPE_TYPE})[0]
+        self.assertEqual(status, 202)
+        self.wait_log(c, r"fetched post %s from " % self.public["guid"])
+        self.wait_log(c, r"delivery #\d+ applied: reshare " + self.reshare["guid"])
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()

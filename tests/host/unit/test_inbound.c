@@ -290,6 +290,48 @@ test_private_status_message(void **state)
     assert_int_equal(deliver_file(f, STORE_INBOX_PRIVATE, bob, ENC_PRIVATE), FED_INBOUND_DONE);
 }
 
+/* A limited post goes to each local recipient in its own encrypted copy
+ * (§5.4): the second copy, for erin, makes her a recipient too. */
+static void
+test_private_status_message_second_recipient(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t bob, erin;
+    struct store_post p;
+    struct store_txn *txn;
+    struct pod_arena a;
+    size_t inner_len, body_len;
+    char *inner = test_slurp(V "/encrypted/private_status_message.inner.envelope.xml", &inner_len);
+    char *pub = test_slurp(KEY_SPEC, NULL), *body, why[256] = "";
+    unsigned n = 0;
+
+    pod_arena_init(&a, NULL, 0, 1 << 20);
+    bob = local(f, "bob", "pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", PRIV_4096, KEY_4096);
+    erin = local(f, "erin", "pod-b.org", "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0", PRIV_SPEC, KEY_SPEC);
+    remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    assert_int_equal(deliver_file(f, STORE_INBOX_PRIVATE, bob, ENC_PRIVATE), FED_INBOUND_DONE);
+    p = get_post(f, PRIVATE_GUID, POD_OK);
+    txn = rtxn(f);
+    assert_false(store_post_is_shared_with(txn, p.id, erin));
+    store_txn_abort(txn);
+    assert_int_equal(
+        fed_private_envelope_encrypt(inner, inner_len, pub, &a, &body, &body_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(deliver(f, STORE_INBOX_PRIVATE, erin, body, body_len), FED_INBOUND_DONE);
+    txn = rtxn(f);
+    assert_true(store_post_is_shared_with(txn, p.id, bob));
+    assert_true(store_post_is_shared_with(txn, p.id, erin));
+    assert_int_equal(store_stream_inbox(txn, erin, INT64_MAX, UINT64_MAX, 10, count_one, &n),
+                     POD_OK);
+    store_txn_abort(txn);
+    assert_int_equal(n, 1);
+    assert_int_equal(deliver(f, STORE_INBOX_PRIVATE, erin, body, body_len), FED_INBOUND_DONE);
+    assert_int_equal(get_post(f, PRIVATE_GUID, POD_OK).id, p.id);
+    pod_arena_free(&a);
+    free(inner);
+    free(pub);
+}
+
 static void
 test_comment_on_local_post(void **state)
 {
@@ -783,6 +825,18 @@ test_relay_like_not_remote_post(void **state)
 
 /* alice comments privately on bob's limited post shared with alice, carol
  * and erin (local): relayed encrypted to carol only. */
+/* dave's private key in a test: the 4096-bit oracle key (his public key
+ * in the store is the same one), read once. */
+static const char *
+dave_priv(void)
+{
+    static char *k;
+
+    if (!k)
+        k = test_slurp(PRIV_4096, NULL);
+    return k;
+}
+
 static void
 test_relay_limited_comment(void **state)
 {
@@ -855,6 +909,58 @@ test_relay_limited_comment(void **state)
     assert_memory_equal(jobs[0].payload, xml, len);
     assert_author_signature(jobs[0].payload, jobs[0].payload_len, KEY_SPEC);
     assert_sent_by_bob(f, &jobs[0], "bob@pod-b.org", PRIV_4096); /* carol has the 4096 key here */
+
+    /* The same comment on the public route: a limited post's relayables
+     * travel encrypted only. */
+    assert_int_equal(deliver(f, STORE_INBOX_PUBLIC, 0, env, env_len), FED_INBOUND_DROP);
+    /* dave is bob's contact but not a recipient: he may not comment. */
+    e = fed_entity_new(&a, "comment");
+    assert_int_equal(fed_entity_add(e, &a, "author", "dave@pod-a.org"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "guid", "dadadadadadadadadadadadadadadada"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "parent_guid", PARENT_GUID), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "text", "let me in"), POD_OK);
+    assert_int_equal(fed_entity_signature_lists(e, &a, &names, &values, &n), POD_OK);
+    sig = pod_arena_alloc(&a, FED_SIGNATURE_B64_CAP);
+    assert_int_equal(fed_relayable_sign(names, values, n, dave_priv(), sig, FED_SIGNATURE_B64_CAP,
+                                        why, sizeof why),
+                     POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "author_signature", sig), POD_OK);
+    assert_int_equal(fed_entity_emit(e, &a, &xml, &len), POD_OK);
+    assert_int_equal(fed_envelope_build(xml, len, "dave@pod-a.org", dave_priv(), &a, &env, &env_len,
+                                        why, sizeof why),
+                     POD_OK);
+    assert_int_equal(
+        fed_private_envelope_encrypt(env, env_len, pub, &a, &body, &body_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(deliver(f, STORE_INBOX_PRIVATE, bob, body, body_len), FED_INBOUND_DROP);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 1);
+    assert_int_equal(drain_jobs(f, &a, jobs), 0);
+
+    /* alice retracts her comment: gone here, and bob relays the retraction
+     * to the post's remote recipients (§6.4), alice's pod included. */
+    e = fed_entity_new(&a, "retraction");
+    assert_int_equal(fed_entity_add(e, &a, "author", "alice@pod-a.org"), POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "target_guid", "abababababababababababababababab"),
+                     POD_OK);
+    assert_int_equal(fed_entity_add(e, &a, "target_type", "Comment"), POD_OK);
+    assert_int_equal(fed_entity_emit(e, &a, &xml, &len), POD_OK);
+    assert_int_equal(
+        fed_envelope_build(xml, len, "alice@pod-a.org", priv, &a, &env, &env_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(
+        fed_private_envelope_encrypt(env, env_len, pub, &a, &body, &body_len, why, sizeof why),
+        POD_OK);
+    assert_int_equal(deliver(f, STORE_INBOX_PRIVATE, bob, body, body_len), FED_INBOUND_DONE);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 0);
+    assert_int_equal(drain_jobs(f, &a, jobs), 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(jobs[i].kind, STORE_OUTBOX_PRIVATE);
+        assert_true(jobs[i].recipient == alice || jobs[i].recipient == carol);
+        assert_int_equal(jobs[i].author, bob);
+        assert_int_equal(jobs[i].payload_len, len);
+        assert_memory_equal(jobs[i].payload, xml, len);
+    }
+    assert_true(jobs[0].recipient != jobs[1].recipient);
     pod_arena_free(&a);
     free(priv);
     free(pub);
@@ -1015,6 +1121,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_public_status_message_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_signature_and_unknown_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_private_status_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_status_message_second_recipient, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_comment_on_local_post, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comment_on_remote_post, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oracle_like_retraction_contact_profile, setup,
