@@ -405,6 +405,100 @@ store_conversation_get(struct store_txn *txn, uint64_t id, struct store_conversa
 }
 
 int
+store_conversation_get_by_guid(struct store_txn *txn, const char *guid,
+                               struct store_conversation *out)
+{
+    size_t glen = guid ? strnlen(guid, STORE_GUID_MAX + 1) : 0;
+    struct dbs d;
+    MDB_val val;
+    int rc;
+
+    if (glen == 0 || glen > STORE_GUID_MAX)
+        return POD_ERR_NOTFOUND;
+    rc = dbs_open(txn, false, &d);
+    if (rc == POD_OK)
+        rc = get_raw(&d, D_BY_GUID, guid, glen, &val);
+    if (rc == POD_OK && val.mv_size != 8)
+        rc = POD_ERR_CORRUPT;
+    if (rc == POD_OK)
+        rc = conv_load(&d, store_be64_get(val.mv_data), out);
+    return rc;
+}
+
+int
+store_conversation_join(struct store_txn *txn, uint64_t conversation, uint64_t person,
+                        uint32_t unread)
+{
+    struct store_conversation c;
+    uint8_t k[24];
+    struct dbs d;
+    int rc;
+
+    if (!person)
+        return POD_ERR_INVAL;
+    rc = dbs_open(txn, true, &d);
+    if (rc == POD_OK)
+        rc = conv_load(&d, conversation, &c);
+    if (rc != POD_OK)
+        return rc;
+    for (uint32_t i = 0; i < c.participant_count; i++)
+        if (c.participants[i] == person)
+            return POD_OK;
+    if (c.participant_count == STORE_CONV_PARTICIPANTS_MAX)
+        return POD_ERR_LIMIT;
+    c.participants[c.participant_count++] = person;
+    rc = rec_put(&d, D_CONVS, c.id, conv_encode, &c, 0);
+    if (rc == POD_OK)
+        rc = vis_put(&d, c.id, person, unread);
+    if (rc == POD_OK)
+        rc = put_raw(&d, D_BY_PERSON, k, key_person(k, person, c.updated_at, c.id), NULL, 0, 0);
+    return rc;
+}
+
+static int
+msg_guid_field(const struct store_rec_field *f, void *ctx)
+{
+    char *guid = ctx;
+
+    return f->tag == MSG_GUID ? store_rec_get_str(f, guid, STORE_GUID_MAX + 1) : POD_OK;
+}
+
+bool
+store_message_find(struct store_txn *txn, uint64_t conversation, const char *guid, uint64_t *id)
+{
+    char have[STORE_GUID_MAX + 1];
+    uint8_t prefix[8], mk[8];
+    MDB_cursor *cur = NULL;
+    MDB_val k = {sizeof prefix, prefix}, v;
+    bool found = false;
+    struct dbs d;
+    int rc;
+
+    if (!guid || !guid[0] || dbs_open(txn, false, &d) != POD_OK)
+        return false;
+    store_be64_put(prefix, conversation);
+    rc = store_err_map(mdb_cursor_open(txn->txn, d.h[D_MSGS_BY_CONV], &cur));
+    if (rc == POD_OK)
+        rc = store_err_map(mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE));
+    while (!found && rc == POD_OK && k.mv_size == 16 && memcmp(k.mv_data, prefix, 8) == 0) {
+        memcpy(mk, (const uint8_t *)k.mv_data + 8, 8);
+        have[0] = '\0';
+        if (get_raw(&d, D_MSGS, mk, sizeof mk, &v) == POD_OK &&
+            store_rec_decode(v.mv_data, v.mv_size, msg_guid_field, have) == POD_OK &&
+            strcmp(have, guid) == 0) {
+            found = true;
+            if (id)
+                *id = store_be64_get(mk);
+            break;
+        }
+        rc = store_err_map(mdb_cursor_get(cur, &k, &v, MDB_NEXT));
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    return found;
+}
+
+int
 store_message_add(struct store_txn *txn, struct store_message *m)
 {
     struct store_conversation c;

@@ -52,6 +52,24 @@ int store_conversation_add(struct store_txn *txn, struct store_conversation *c,
 
 int store_conversation_get(struct store_txn *txn, uint64_t id, struct store_conversation *out);
 
+/* The conversation with GUID guid (POD_ERR_NOTFOUND when unknown). */
+int store_conversation_get_by_guid(struct store_txn *txn, const char *guid,
+                                   struct store_conversation *out);
+
+/* Adds person to conversation's participants with a visibility holding
+ * unread unread messages (federation: a local participant a remote
+ * conversation reached late). POD_OK and nothing changed when person is
+ * a participant already (even one who left); POD_ERR_LIMIT when it has
+ * STORE_CONV_PARTICIPANTS_MAX; POD_ERR_NOTFOUND for an unknown
+ * conversation. */
+int store_conversation_join(struct store_txn *txn, uint64_t conversation, uint64_t person,
+                            uint32_t unread);
+
+/* True when conversation has a message with GUID guid (*id, may be NULL,
+ * gets its id). Walks the conversation's messages: no global index. */
+bool store_message_find(struct store_txn *txn, uint64_t conversation, const char *guid,
+                        uint64_t *id);
+
 /* Adds message m to m->conversation: POD_ERR_NOTFOUND for an unknown
  * conversation, POD_ERR_AUTH when the author has no visibility (never was
  * a participant, or left). Updates updated_at and counts the message as

@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "drivers/clock/clock.h"
+#include "social/conversations.h"
 #include "store/contacts.h"
 #include "store/conversations.h"
 #include "store/notifications.h"
@@ -1001,19 +1002,20 @@ page_conversation_new(struct web_req *req)
     return new_conversation_form(req, 200, NULL, web_query_value(req, "person_id"), NULL, NULL);
 }
 
-/* Parses the comma list ids into participants (after the author) as
- * person ids; contact_ids name contacts of me. Each must be a mutual
- * contact. POD_ERR_INVAL / POD_ERR_LIMIT with a reason in why. */
+/* Parses the comma list ids into person ids (at most max into people,
+ * *count of them); contact_ids name contacts of me. Whether they may take
+ * part is social_conversation_start's to say. POD_ERR_INVAL /
+ * POD_ERR_LIMIT with a reason in why. */
 static int
 read_recipients(struct store_txn *txn, uint64_t me, const char *ids, bool contacts,
-                struct store_conversation *c, const char **why)
+                uint64_t *people, size_t max, size_t *count, const char **why)
 {
     struct store_contact ct;
     char buf[RECIPIENTS_TEXT];
     char *save = NULL, *tok;
-    uint64_t id, person;
-    bool dup;
+    uint64_t id;
 
+    *count = 0;
     if (!ids || !*ids || strlen(ids) >= sizeof buf) {
         *why = "Name one to 19 recipients.";
         return POD_ERR_INVAL;
@@ -1030,30 +1032,13 @@ read_recipients(struct store_txn *txn, uint64_t me, const char *ids, bool contac
                 *why = "Unknown contact.";
                 return POD_ERR_INVAL;
             }
-            person = ct.person;
-        } else {
-            person = id;
-            if (store_contact_get(txn, me, person, &ct) != POD_OK)
-                ct.sharing = ct.receiving = false;
+            id = ct.person;
         }
-        if (!ct.sharing || !ct.receiving || person == me) {
-            *why = "You can only write to people who share with you and with whom you share.";
-            return POD_ERR_INVAL;
-        }
-        dup = false;
-        for (uint32_t i = 0; i < c->participant_count; i++)
-            dup |= c->participants[i] == person;
-        if (dup)
-            continue;
-        if (c->participant_count == STORE_CONV_PARTICIPANTS_MAX) {
+        if (*count == max) {
             *why = "A conversation has at most 20 participants.";
             return POD_ERR_LIMIT;
         }
-        c->participants[c->participant_count++] = person;
-    }
-    if (c->participant_count < 2) {
-        *why = "Name one to 19 recipients.";
-        return POD_ERR_INVAL;
+        people[(*count)++] = id;
     }
     return POD_OK;
 }
@@ -1065,11 +1050,12 @@ page_conversation_create(struct web_req *req)
     const char *person_ids = field_list(req, "person_ids");
     const char *subject = field(req, "conversation[subject]", "conversation", "subject");
     const char *text = field(req, "conversation[text]", "conversation", "text");
-    struct store_conversation c = {0};
-    struct store_message m = {0};
+    uint64_t people[2 * STORE_CONV_PARTICIPANTS_MAX];
+    struct store_conversation c;
     struct store_txn *txn;
-    const char *why = "The conversation could not be started.";
-    char loc[64];
+    const char *why = NULL;
+    char reason[160] = "", loc[64];
+    size_t count = 0;
     cJSON *o;
     int rc = web_need_session(req);
 
@@ -1077,38 +1063,22 @@ page_conversation_create(struct web_req *req)
         return rc;
     if (!subject)
         subject = "";
-    if (strlen(subject) > STORE_CONV_SUBJECT_MAX)
-        why = "A subject has at most 255 bytes.";
-    else if (!text || !*text || strlen(text) > STORE_MESSAGE_TEXT_MAX)
-        why = "A message has 1 to 65535 bytes.";
-    else
-        why = NULL;
-    if (why) {
-        if (from_browser(req))
-            return new_conversation_form(req, 422, T(why), person_ids, subject, text);
-        return web_reply_error(req, 422, why);
-    }
-    c.author = web_viewer(req);
-    c.participants[c.participant_count++] = c.author;
-    snprintf(c.subject, sizeof c.subject, "%s", subject);
-    c.created_at = c.updated_at = m.created_at = drv_clock_wall();
-    m.author = c.author;
-    m.text = text;
-    if (pod_guid_new(c.guid) != POD_OK || pod_guid_new(m.guid) != POD_OK)
-        return web_reply_error(req, 500, "No random numbers.");
     txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    why = "The conversation could not be started.";
-    rc = read_recipients(txn, c.author, contact_ids ? contact_ids : person_ids, contact_ids != NULL,
-                         &c, &why);
+    rc = read_recipients(txn, web_viewer(req), contact_ids ? contact_ids : person_ids,
+                         contact_ids != NULL, people, sizeof people / sizeof people[0], &count,
+                         &why);
     if (rc == POD_OK)
-        rc = store_conversation_add(txn, &c, &m);
+        rc = social_conversation_start(txn, web_viewer(req), people, count, subject, text,
+                                       &req->arena, &c, reason, sizeof reason);
+    else
+        snprintf(reason, sizeof reason, "%s", why);
     rc = web_txn_finish(txn, rc);
     if ((rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT) && from_browser(req))
-        return new_conversation_form(req, 422, T(why), person_ids, subject, text);
+        return new_conversation_form(req, 422, T(reason), person_ids, subject, text);
     if (rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT)
-        return web_reply_error(req, 422, why);
+        return web_reply_error(req, 422, reason);
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The conversation could not be started.");
     LOG_INFO("web", "%s started conversation %llu with %u people", req->session->user.username,
@@ -1132,30 +1102,24 @@ page_message_create(struct web_req *req)
 {
     const char *text = field(req, "message[text]", "message", "text");
     uint64_t id = web_parse_id(req->params[0]);
-    struct store_message m = {0};
+    struct store_message m;
     struct store_txn *txn;
-    char loc[64];
+    char why[160] = "", loc[64];
     int rc = web_need_session(req);
 
     if (rc)
         return rc;
     if (!text || !*text || strlen(text) > STORE_MESSAGE_TEXT_MAX)
         return web_reply_error(req, 422, "A message has 1 to 65535 bytes.");
-    if (pod_guid_new(m.guid) != POD_OK)
-        return web_reply_error(req, 500, "No random numbers.");
-    m.conversation = id;
-    m.author = web_viewer(req);
-    m.text = text;
-    m.created_at = drv_clock_wall();
     txn = web_txn_begin(req, true);
     if (!txn)
         return req->status;
-    /* Someone who left (or never was in it) does not learn it exists. */
-    rc = id && store_conversation_visible(txn, id, m.author, NULL) ? store_message_add(txn, &m)
-                                                                   : POD_ERR_NOTFOUND;
+    rc = social_message_add(txn, web_viewer(req), id, text, &req->arena, &m, why, sizeof why);
     rc = web_txn_finish(txn, rc);
-    if (rc == POD_ERR_NOTFOUND || rc == POD_ERR_AUTH)
+    if (rc == POD_ERR_NOTFOUND)
         return web_reply_error(req, 404, "No such conversation.");
+    if (rc == POD_ERR_INVAL || rc == POD_ERR_LIMIT)
+        return web_reply_error(req, 422, why);
     if (rc != POD_OK)
         return web_reply_error(req, 500, "The message could not be sent.");
     if (from_browser(req)) {

@@ -572,6 +572,26 @@ class Discovery(unittest.TestCase):
                 self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(b.get("/nodeinfo/1.0")[0], 404)
 
+    def test_the_schema_check_itself(self):
+        """The vectors' example documents pass the check, and one with a
+        software name diaspora*'s schema forbids does not: the check above
+        can fail."""
+        for version in ("2.0", "2.1"):
+            schema = os.path.join(VECTORS, "discovery", "schemas",
+                                  "nodeinfo-%s.schema.json" % version)
+            example = os.path.join(VECTORS, "discovery", "nodeinfo-%s.example.json" % version)
+            with open(example, "rb") as f:
+                doc = json.load(f)
+            doc["software"]["name"] = "Not Allowed!"
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as bad:
+                json.dump(doc, bad)
+                bad.flush()
+                for path, code in ((example, 0), (bad.name, 1)):
+                    r = subprocess.run(["/usr/bin/python3", os.path.join(
+                        HERE, "check_nodeinfo_schema.py"), schema, path],
+                        capture_output=True, text=True)
+                    self.assertEqual(r.returncode, code, (path, r.stdout + r.stderr))
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
