@@ -442,6 +442,11 @@ cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Bounds name lookups (getaddrinfo cannot be interrupted): 2 s per
+     * query, 2 tries, instead of glibc's 5 s and 2 per name server, so a
+     * dead uplink cannot hold a federation thread for long. The
+     * administrator's own RES_OPTIONS wins. Before any thread starts. */
+    setenv("RES_OPTIONS", "timeout:2 attempts:2", 0);
 
     if (crypto_rng_init() != POD_OK)
         fail("cannot seed the random number generator from the platform");
@@ -470,6 +475,7 @@ cmd_serve(int argc, char **argv)
     wc.request_timeout_ms = o.request_timeout_ms;
     wc.keygen = keygen;
     wc.fed_inbox = fedin;
+    wc.fed_outbox = fedout;
     wc.http = outbound ? &http : NULL;
     wc.discovery = outbound ? &disc : NULL;
     rc = web_server_start(&ws, &wc, st, why, sizeof why);

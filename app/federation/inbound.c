@@ -21,9 +21,10 @@
 #include "store/people.h"
 #include "store/store.h"
 
-#define INBOUND_ARENA_LIMIT (16u * 1024 * 1024)
-#define FETCH_DEPTH_MAX     2 /* a reshare's root fetched, and that root's own root */
-#define FETCH_TIMEOUT_MS    20000
+#define INBOUND_ARENA_LIMIT         (16u * 1024 * 1024)
+#define FETCH_DEPTH_MAX             2 /* a reshare's root fetched, and that root's own root */
+#define FETCH_TIMEOUT_MS            20000
+#define FED_CONVERSATION_PEOPLE_MAX 20 /* participants looked up per conversation */
 
 /* Errors that may pass: the same item can succeed later. */
 static bool
@@ -282,6 +283,30 @@ migration_other(const struct fed_entity *e)
     return fed_entity_get(e, "old_identity");
 }
 
+/* The participants of a conversation (';'-separated diaspora* IDs),
+ * discovered when unknown so that they are stored with it; one that
+ * cannot be found is left out (logged by discovery). */
+static void
+discover_participants(const struct fed_inbound_ctx *ctx, const char *list)
+{
+    struct store_person p;
+    char did[STORE_DID_MAX + 1], why[160];
+    unsigned n = 0;
+
+    while (list && *list && n++ < FED_CONVERSATION_PEOPLE_MAX) {
+        size_t len = strcspn(list, ";");
+
+        if (len > 0 && len < sizeof did) {
+            memcpy(did, list, len);
+            did[len] = '\0';
+            (void)find_person(ctx, did, &p, why, sizeof why);
+        }
+        list += len;
+        if (*list == ';')
+            list++;
+    }
+}
+
 enum fed_inbound_outcome
 fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
                     char *why, size_t why_len)
@@ -371,6 +396,8 @@ process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, 
             goto out;
         in.author = &people[1];
     }
+    if (strcmp(e->type, "conversation") == 0)
+        discover_participants(ctx, fed_entity_get(e, "participants"));
     rc = apply(ctx, item, &in, &a, why, why_len);
     if (rc == POD_ERR_NOTFOUND && fetch_parent(ctx, e, depth, why, why_len) == POD_OK)
         rc = apply(ctx, item, &in, &a, why, why_len);

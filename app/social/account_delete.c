@@ -13,6 +13,8 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "federation/outbound_account.h"
 #include "media/image.h"
 #include "store/accounts.h"
 #include "store/contacts.h"
@@ -324,9 +326,10 @@ own_graph_delete(struct store_txn *txn, uint64_t me)
 }
 
 /* Removes what owner (another local user) keeps about person: the
- * contact, memberships in owner's aspects and owner's block of them. */
+ * contact, memberships in owner's aspects and, with blocks, owner's block
+ * of them. */
 static int
-graph_of_other_delete(struct store_txn *txn, uint64_t owner, uint64_t person)
+graph_of_other_delete(struct store_txn *txn, uint64_t owner, uint64_t person, bool blocks)
 {
     struct ids l = {0};
     int rc;
@@ -337,7 +340,7 @@ graph_of_other_delete(struct store_txn *txn, uint64_t owner, uint64_t person)
     if (rc == POD_OK)
         rc = contact_end(txn, owner, person);
     l.n = 0;
-    if (rc == POD_OK)
+    if (rc == POD_OK && blocks)
         rc = store_blocks_each(txn, owner, block_collect, &l);
     for (size_t i = 0; rc == POD_OK && i < l.n; i++)
         if ((uint64_t)l.t[i] == person)
@@ -432,6 +435,93 @@ leave_conversations(struct store_txn *txn, uint64_t person)
     return rc;
 }
 
+/* Queues the presigned <account_deletion> of local person me
+ * (federation/outbound_account.h). An account whose key was never made
+ * has sent nothing anywhere: nothing to announce. A key that cannot sign
+ * does not keep the account: it goes unannounced (logged). */
+static int
+announce_deletion(struct store_txn *txn, const char *username, uint64_t me)
+{
+    unsigned char buf[4096];
+    struct pod_arena a;
+    char *pem = malloc(STORE_PEM_MAX);
+    int rc;
+
+    if (!pem)
+        return POD_ERR_NOMEM;
+    rc = store_user_private_key_get(txn, username, pem, STORE_PEM_MAX);
+    if (rc == POD_OK && pem[0]) {
+        pod_arena_init(&a, buf, sizeof buf, 4u * 1024 * 1024);
+        rc = fed_outbound_account_deletion(txn, me, pem, &a);
+        pod_arena_free(&a);
+        if (rc == POD_ERR_PARSE || rc == POD_ERR_INVAL || rc == POD_ERR_CRYPTO ||
+            rc == POD_ERR_LIMIT)
+            rc = POD_OK; /* logged by fed_outbound_account_deletion */
+    } else if (rc == POD_ERR_NOTFOUND || rc == POD_OK) {
+        LOG_INFO("federation", "%s has no key: account_deletion not sent", username);
+        rc = POD_OK;
+    }
+    memset(pem, 0, STORE_PEM_MAX);
+    free(pem);
+    return rc;
+}
+
+/* ---- a remote person's traces (their account was closed) ---- */
+
+/* Ends the participation of the remote person *ctx in post (of the local
+ * person owner). */
+static int
+participation_end(struct store_txn *txn, uint64_t owner, uint64_t post, void *ctx)
+{
+    uint64_t person = *(const uint64_t *)ctx;
+
+    (void)owner;
+    if (!store_participation_get(txn, person, post))
+        return POD_OK;
+    return store_participation_set(txn, person, post, false);
+}
+
+int
+social_person_traces_delete(struct store_txn *txn, uint64_t person)
+{
+    struct users locals = {0};
+    struct hashes deleted = {0};
+    struct store_person p, owner;
+    int rc;
+
+    if (!txn || !person)
+        return POD_ERR_INVAL;
+    rc = store_person_get(txn, person, &p);
+    if (rc == POD_OK && p.username[0])
+        rc = POD_ERR_INVAL; /* local accounts go with social_account_delete */
+    if (rc == POD_OK)
+        rc = store_user_each(txn, user_collect, &locals);
+    if (rc == POD_OK)
+        rc = stream_walk(txn, store_stream_author, person, own_post_delete, &deleted, NULL);
+    if (rc == POD_OK)
+        rc = stream_walk(txn, store_stream_commented, person, interactions_delete, NULL, NULL);
+    if (rc == POD_OK)
+        rc = stream_walk(txn, store_stream_liked, person, interactions_delete, NULL, NULL);
+    for (size_t i = 0; rc == POD_OK && i < locals.n; i++) {
+        rc = store_person_get_by_username(txn, locals.name[i], &owner);
+        if (rc == POD_ERR_NOTFOUND) {
+            rc = POD_OK;
+            continue;
+        }
+        /* The blocks stay: whoever ignored them still does. */
+        if (rc == POD_OK)
+            rc = graph_of_other_delete(txn, owner.id, person, false);
+        /* Participations without a comment or like. */
+        if (rc == POD_OK)
+            rc = stream_walk(txn, store_stream_author, owner.id, participation_end, &person, NULL);
+    }
+    if (rc == POD_OK)
+        rc = leave_conversations(txn, person);
+    free(deleted.hash);
+    free(locals.name);
+    return rc;
+}
+
 int
 social_account_delete(struct store_txn *txn, const char *username,
                       struct social_deleted_files *files)
@@ -469,6 +559,10 @@ social_account_delete(struct store_txn *txn, const char *username,
     has_person = rc == POD_OK;
     if (rc == POD_ERR_NOTFOUND)
         rc = POD_OK;
+    /* Before anything goes: the recipients are read from the contacts
+     * and posts, and the message is signed with the key about to go. */
+    if (rc == POD_OK && has_person)
+        rc = announce_deletion(txn, username, me.id);
     if (rc == POD_OK && has_person)
         rc = stream_walk(txn, store_stream_author, me.id, own_post_delete, &deleted, NULL);
     if (rc == POD_OK && has_person)
@@ -480,7 +574,7 @@ social_account_delete(struct store_txn *txn, const char *username,
     for (size_t i = 0; rc == POD_OK && has_person && i < others.n; i++) {
         rc = store_person_get_by_username(txn, others.name[i], &other);
         if (rc == POD_OK)
-            rc = graph_of_other_delete(txn, other.id, me.id);
+            rc = graph_of_other_delete(txn, other.id, me.id, true);
         else if (rc == POD_ERR_NOTFOUND)
             rc = POD_OK;
     }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SOCIAL_DELETED_PHOTOS_MAX 1024 /* photo hashes listed; the rest stay on disk */
 
@@ -23,7 +24,11 @@ struct social_deleted_files {
 };
 
 /* Deletes username and everything stored for them, in txn (a write
- * transaction the caller commits or aborts): their posts (with the
+ * transaction the caller commits or aborts). First it queues the
+ * account's <account_deletion> to the pods of its remote contacts and
+ * resharers, signed now with the key that goes with the account
+ * (fed_outbound_account_deletion; nothing when no key was ever made).
+ * Then: their posts (with the
  * comments, likes and reshare counts hanging off them) and the photo
  * records of those posts, their comments and likes on other people's
  * posts (and likes on comments of those posts), their participations,
@@ -48,6 +53,18 @@ struct social_deleted_files {
  * POD_ERR_NOTFOUND when there is no such user. */
 int social_account_delete(struct store_txn *txn, const char *username,
                           struct social_deleted_files *files);
+
+/* Deletes what the store keeps of remote person person's activity, after
+ * their account was closed (a received account_deletion): their posts
+ * (with the comments, likes and reshare traces hanging off them, and
+ * the photo records of those posts; remote photos have no files here),
+ * their comments and likes on other posts, their participations in local
+ * posts, the local users' contacts with them and memberships of them in
+ * local aspects (the followers index with them), and their place in
+ * conversations. Blocks of them and the person row stay (the caller marks
+ * it closed). Idempotent: a second call finds nothing. POD_ERR_INVAL for
+ * a local person. */
+int social_person_traces_delete(struct store_txn *txn, uint64_t person);
 
 /* Removes the files listed in files from data_dir: every avatar size and
  * every photo size (media_photo_path) of each hash (missing files are

@@ -737,6 +737,14 @@ social_fed_apply(struct store_txn *txn, const struct social_fed_in *in, struct p
 
     if (why && why_len)
         why[0] = '\0';
+    /* A closed or moved account speaks no more, except to say so again
+     * (a second delivery of its deletion or migration stays harmless). */
+    if (strcmp(type, "account_deletion") != 0 && strcmp(type, "account_migration") != 0 &&
+        (in->sender->closed || (in->author && in->author->closed))) {
+        pod_why(why, why_len, "the account of %s is closed",
+                in->sender->closed ? in->sender->diaspora_id : in->author->diaspora_id);
+        return POD_ERR_AUTH;
+    }
     if (strcmp(type, "comment") == 0)
         return apply_comment(txn, in, a, why, why_len);
     if (strcmp(type, "like") == 0)

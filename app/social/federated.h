@@ -9,16 +9,21 @@
  * second delivery of an entity already applied changes nothing and
  * answers POD_OK.
  *
- * Applied: status_message (public, or limited to the local recipient;
- * location and poll kept, nested photos not), reshare (of a known root),
- * comment and like (on a known post; likes also on a known comment),
- * retraction of posts, comments and likes, contact (receiving flag and a
- * started_sharing notification), profile (names, avatars, searchable of
- * a remote person), participation (a remote person on a local public post:
- * its comments and likes then reach their pod). A new public post of a
- * remote author someone here follows sends that author a participation,
- * so its comments arrive. Every other type answers POD_ERR_INVAL with
- * "not handled yet: TYPE".
+ * Applied: status_message (public, or limited to the local recipient, a
+ * second local recipient's copy adding them; location, poll and nested
+ * photos kept), reshare (of a known root), comment, like and
+ * poll_participation (on a known post; likes also on a known comment; on
+ * a local limited post only from its recipients and only encrypted),
+ * retraction of posts, comments and likes (a remote author's retraction
+ * of a relayable on a local post is relayed), contact (receiving flag
+ * and a started_sharing notification), profile (names, avatars,
+ * searchable of a remote person), participation (a remote person on a
+ * local public post: its comments and likes then reach their pod),
+ * conversation and message (social/federated_conversation.c),
+ * account_deletion and account_migration (social/federated_account.c).
+ * A new public post of a remote author someone here follows sends that
+ * author a participation, so its comments arrive. Every other type
+ * answers POD_ERR_INVAL with "not handled yet: TYPE".
  */
 #ifndef POD_SOCIAL_FEDERATED_H
 #define POD_SOCIAL_FEDERATED_H

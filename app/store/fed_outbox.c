@@ -159,7 +159,9 @@ store_outbox_add(struct store_txn *txn, struct store_outbox_job *job)
     MDB_dbi outbox, due;
     int rc;
 
-    if (!job || (job->kind != STORE_OUTBOX_PUBLIC && job->kind != STORE_OUTBOX_PRIVATE) ||
+    if (!job ||
+        (job->kind != STORE_OUTBOX_PUBLIC && job->kind != STORE_OUTBOX_PRIVATE &&
+         job->kind != STORE_OUTBOX_PUBLIC_SIGNED) ||
         !job->url[0] || !job->host[0] || !job->payload || job->payload_len == 0 ||
         (job->kind == STORE_OUTBOX_PRIVATE && !job->recipient))
         return POD_ERR_INVAL;
@@ -319,6 +321,68 @@ store_outbox_count(struct store_txn *txn, uint64_t *count)
         rc = store_err_map(mdb_stat(txn->txn, dbi, &st));
     if (rc == POD_OK)
         *count = st.ms_entries;
+    return rc;
+}
+
+int
+store_outbox_resume(struct store_txn *txn, int64_t now, int64_t paused_for)
+{
+    MDB_dbi outbox, due;
+    MDB_cursor *cur = NULL;
+    MDB_val key, val;
+    uint64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc, mrc;
+
+    rc = store_db_for(txn, true, DB_OUTBOX, &outbox);
+    if (rc == POD_OK)
+        rc = store_db_for(txn, true, DB_DUE, &due);
+    if (rc == POD_OK)
+        rc = store_err_map(mdb_cursor_open(txn->txn, outbox, &cur));
+    /* The ids first: the records are rewritten below. */
+    for (mrc = rc == POD_OK ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : MDB_NOTFOUND;
+         mrc == MDB_SUCCESS; mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != 8)
+            continue;
+        if (n == cap) {
+            uint64_t *more = realloc(ids, (cap ? cap * 2 : 64) * sizeof *ids);
+            if (!more) {
+                rc = POD_ERR_NOMEM;
+                break;
+            }
+            ids = more;
+            cap = cap ? cap * 2 : 64;
+        }
+        ids[n++] = store_be64_get(key.mv_data);
+    }
+    if (rc == POD_OK && mrc != MDB_NOTFOUND)
+        rc = store_err_map(mrc);
+    if (cur)
+        mdb_cursor_close(cur);
+    for (size_t i = 0; rc == POD_OK && i < n; i++) {
+        struct store_outbox_job j;
+        char *payload;
+
+        rc = job_get(txn, outbox, ids[i], &j);
+        if (rc == POD_OK)
+            rc = unindex(txn, due, &j);
+        if (rc != POD_OK)
+            break;
+        if (j.due_at > now)
+            j.due_at = now;
+        if (paused_for > 0)
+            j.created_at += paused_for;
+        payload = malloc(j.payload_len ? j.payload_len : 1); /* see store_outbox_retry */
+        if (!payload) {
+            rc = POD_ERR_NOMEM;
+            break;
+        }
+        memcpy(payload, j.payload, j.payload_len);
+        j.payload = payload;
+        rc = job_put(txn, outbox, due, &j, 0);
+        free(payload);
+    }
+    free(ids);
     return rc;
 }
 

@@ -29,6 +29,10 @@
 enum store_outbox_kind {
     STORE_OUTBOX_PUBLIC = 1,  /* POST the Magic Envelope to url (/receive/public) */
     STORE_OUTBOX_PRIVATE = 2, /* encrypt for recipient, POST to url (/receive/users/GUID) */
+    /* POST the payload as it is to url (/receive/public): a Magic Envelope
+     * signed when the job was made, for messages whose signer's key may be
+     * gone by send time (account_deletion, federation/outbound_account.h) */
+    STORE_OUTBOX_PUBLIC_SIGNED = 3,
 };
 
 struct store_outbox_job {
@@ -36,13 +40,14 @@ struct store_outbox_job {
     enum store_outbox_kind kind;
     char url[STORE_OUTBOX_URL_MAX + 1];   /* where to POST */
     char host[STORE_OUTBOX_HOST_MAX + 1]; /* the remote pod, for its health */
-    uint64_t author;                      /* local person who signs */
+    uint64_t author;                      /* local person who signs (PUBLIC_SIGNED: who signed;
+                                             the person may be gone) */
     uint64_t recipient;                   /* PRIVATE: remote person; else 0 */
     int64_t created_at;
     int64_t due_at;
     uint32_t attempts; /* failed sends so far */
     char last_error[STORE_OUTBOX_WHY_MAX + 1];
-    const char *payload; /* entity XML; in the arena when read */
+    const char *payload; /* entity XML (PUBLIC_SIGNED: the envelope); in the arena when read */
     size_t payload_len;
 };
 
@@ -67,6 +72,12 @@ int store_outbox_delete(struct store_txn *txn, uint64_t id);
 
 /* Jobs waiting, all pods together. */
 int store_outbox_count(struct store_txn *txn, uint64_t *count);
+
+/* The pod's own uplink is back after paused_for seconds without one:
+ * every job becomes due at now at the latest (attempts unchanged), and
+ * its created_at moves paused_for later, so time offline does not count
+ * towards the give-up horizon. */
+int store_outbox_resume(struct store_txn *txn, int64_t now, int64_t paused_for);
 
 /* ------------------------------------------------------------ pod health */
 

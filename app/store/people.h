@@ -42,6 +42,10 @@ struct store_person {
     bool searchable;
     int64_t created_at;
     int64_t updated_at;
+    /* remote: the account was closed (account_deletion) or moved away
+     * (account_migration): entities signed by it are refused */
+    bool closed;
+    uint64_t moved_to; /* remote: the person it migrated to; 0 = none */
 };
 
 /* Adds p, assigning p->id. POD_ERR_EXISTS when the GUID or the diaspora*

@@ -213,6 +213,8 @@ enum {
     STORE_PERSON_CREATED_AT = 11, /* i64 */
     STORE_PERSON_UPDATED_AT = 12,
     STORE_PERSON_PUBLIC_KEY = 13, /* str, remote people's key PEM; absent = "" */
+    STORE_PERSON_CLOSED = 14,     /* bool, absent = false */
+    STORE_PERSON_MOVED_TO = 15,   /* uvarint person id, absent = 0 */
 };
 
 /* "aspects": be64 id -> aspect. Owner and name are required. */

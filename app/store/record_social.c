@@ -44,6 +44,10 @@ person_field(const struct store_rec_field *f, void *ctx)
         return store_rec_get_i64(f, &p->updated_at);
     case STORE_PERSON_PUBLIC_KEY:
         return store_rec_get_str(f, p->public_key, sizeof(p->public_key));
+    case STORE_PERSON_CLOSED:
+        return store_rec_get_bool(f, &p->closed);
+    case STORE_PERSON_MOVED_TO:
+        return store_rec_get_uvarint(f, &p->moved_to);
     default:
         return POD_OK; /* a later version's field */
     }
@@ -77,6 +81,11 @@ store_person_encode(struct store_rec_writer *w, const struct store_person *p)
     store_rec_put_i64(w, STORE_PERSON_UPDATED_AT, p->updated_at);
     if (p->public_key[0])
         store_rec_put_str(w, STORE_PERSON_PUBLIC_KEY, p->public_key, sizeof(p->public_key));
+    /* Written only when set: older builds read the rest unchanged. */
+    if (p->closed)
+        store_rec_put_bool(w, STORE_PERSON_CLOSED, true);
+    if (p->moved_to)
+        store_rec_put_uvarint(w, STORE_PERSON_MOVED_TO, p->moved_to);
     return store_rec_writer_finish(w, NULL);
 }
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "drivers/clock/clock.h"
+#include "drivers/net/net.h"
 #include "federation/inbound.h"
 #include "store/fed_inbox.h"
 #include "store/store.h"
@@ -145,11 +146,18 @@ handle(struct task_fed_inbox *t, const struct store_inbox_item *it)
         break;
     case FED_INBOUND_RETRY:
     default:
-        if (it->attempts + 1 >= TASK_FED_INBOX_ATTEMPTS) {
+        if (!drv_net_uplink_up()) {
+            /* Our own link is down: not the delivery's fault, not counted. */
+            backoff_set(t, it->id, 1);
+            LOG_INFO("federation", "delivery #%llu waits for the uplink: %s", id, why);
+            return;
+        }
+        if (it->attempts + 1 >= TASK_FED_INBOX_ATTEMPTS &&
+            wall_now() - it->received_at >= TASK_FED_INBOX_KEEP_S) {
             backoff_forget(t, it->id);
             rc = queue_write(t->store, it->id, true);
             LOG_WARN("federation", "delivery #%llu dropped after %u attempts: %s", id,
-                     (unsigned)TASK_FED_INBOX_ATTEMPTS, why);
+                     (unsigned)it->attempts + 1, why);
         } else {
             rc = queue_write(t->store, it->id, false);
             backoff_set(t, it->id, it->attempts + 1);

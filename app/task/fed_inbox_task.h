@@ -10,12 +10,17 @@
  * (discovery network error, unknown parent, store trouble) -> one more
  * attempt counted (store_inbox_attempted) and the item is skipped until
  * its backoff (TASK_FED_INBOX_BACKOFF_S doubled per attempt, at most
- * TASK_FED_INBOX_BACKOFF_MAX_S) has passed; after TASK_FED_INBOX_ATTEMPTS
- * attempts it is deleted with a LOG_WARN line. Backoff times live in
- * memory only: after a restart every item is due at once.
+ * TASK_FED_INBOX_BACKOFF_MAX_S) has passed; once it has had
+ * TASK_FED_INBOX_ATTEMPTS attempts AND is TASK_FED_INBOX_KEEP_S old it is
+ * deleted with a LOG_WARN line (so a pod offline for days loses nothing
+ * that discovery or a fetch can still bring). While the pod's own link is
+ * down (drivers/net/net.h) failures are not counted. Backoff times live
+ * in memory only: after a restart every item is due at once.
  */
 #ifndef POD_TASK_FED_INBOX_TASK_H
 #define POD_TASK_FED_INBOX_TASK_H
+
+#include "autoconf.h"
 
 struct fed_discovery;
 struct store;
@@ -25,6 +30,7 @@ struct task_fed_inbox;
 #define TASK_FED_INBOX_ATTEMPTS      8
 #define TASK_FED_INBOX_BACKOFF_S     30
 #define TASK_FED_INBOX_BACKOFF_MAX_S 3600
+#define TASK_FED_INBOX_KEEP_S        (CONFIG_POD_FED_OUTBOX_GIVE_UP_DAYS * 24 * 3600)
 
 /* Starts the task's thread over st and discovery (both borrowed, must
  * outlive the task; discovery may be NULL: deliveries of unknown senders

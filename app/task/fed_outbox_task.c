@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "drivers/clock/clock.h"
+#include "drivers/net/net.h"
 #include "federation/entity.h"
 #include "federation/envelope.h"
 #include "federation/private_envelope.h"
@@ -29,6 +30,12 @@ struct task_fed_outbox {
     bool stop;
     bool wake;
     bool finished;
+    /* The uplink (see the header); guarded by lock. */
+    int64_t paused_since; /* wall seconds; 0: sending */
+    bool paused_by_link;  /* no interface up (else: no pod reachable) */
+    int64_t next_probe;   /* paused, no pod reachable: next try */
+    char dark[TASK_FED_OUTBOX_DARK_HOSTS][STORE_OUTBOX_HOST_MAX + 1]; /* unreachable in a row */
+    unsigned n_dark;
 };
 
 int64_t
@@ -112,6 +119,12 @@ task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *jo
     size_t env_len;
     int rc;
 
+    if (job->kind == STORE_OUTBOX_PUBLIC_SIGNED) { /* signed when queued: sent as it is */
+        *body = pod_arena_strndup(a, job->payload, job->payload_len);
+        *len = job->payload_len;
+        *content_type = FED_ENVELOPE_CONTENT_TYPE;
+        return *body ? POD_OK : POD_ERR_NOMEM;
+    }
     rc = sign_relayable(txn, job, a, &xml, &xml_len, why, why_len);
     if (rc == POD_OK)
         rc = local_key(txn, job->author, NULL, a, &signer, &pem);
@@ -209,9 +222,12 @@ finish(struct task_fed_outbox *t, const struct store_outbox_job *job, bool sent,
                  job->attempts + 1, why);
 }
 
+/* POSTs body; true on a 2xx answer. *unreachable tells a failure where no
+ * HTTP answer came at all (no route, no DNS, no connection), which may be
+ * our own uplink's fault rather than the pod's. */
 static bool
 send_body(struct task_fed_outbox *t, const struct store_outbox_job *job, const char *body,
-          size_t len, const char *ctype, char *why, size_t why_len)
+          size_t len, const char *ctype, bool *unreachable, char *why, size_t why_len)
 {
     struct http_header h = {"Content-Type", ctype};
     struct http_request rq = {
@@ -233,6 +249,7 @@ send_body(struct task_fed_outbox *t, const struct store_outbox_job *job, const c
     memset(&rs, 0, sizeof rs);
     rc = http_request(t->http, &rq, &rs);
     ok = rc == POD_OK && rs.status >= 200 && rs.status < 300;
+    *unreachable = rc == POD_ERR_IO; /* no answer, or the name server unreachable */
     if (rc != POD_OK)
         pod_why(why, why_len, "%s", rs.why[0] ? rs.why : pod_strerror(rc));
     else if (!ok)
@@ -264,6 +281,114 @@ sleep_until(struct task_fed_outbox *t, int64_t next_due)
             break;
 }
 
+/* Starts a pause (lock held). */
+static void
+pause_sending(struct task_fed_outbox *t, bool by_link, int64_t now)
+{
+    if (t->paused_since)
+        return;
+    t->paused_since = now;
+    t->paused_by_link = by_link;
+    t->next_probe = now + TASK_FED_OUTBOX_PROBE_S;
+    if (by_link)
+        LOG_WARN("federation", "no network link is up: deliveries paused");
+    else
+        LOG_WARN("federation",
+                 "%u pods in a row could not be reached: the uplink seems down, "
+                 "deliveries paused (one try every %d s)",
+                 t->n_dark, TASK_FED_OUTBOX_PROBE_S);
+}
+
+/* Ends a pause (lock held): every job due now, the paused time not
+ * counted in their age. */
+static void
+resume_sending(struct task_fed_outbox *t, int64_t now)
+{
+    struct store_txn *txn = NULL;
+    int64_t paused_for;
+    int rc;
+
+    t->n_dark = 0;
+    if (!t->paused_since)
+        return;
+    paused_for = now - t->paused_since;
+    t->paused_since = 0;
+    http_client_pool_flush(t->http);
+    rc = store_txn_begin(t->store, true, &txn);
+    if (rc == POD_OK)
+        rc = store_outbox_resume(txn, now, paused_for);
+    if (rc == POD_OK) {
+        rc = store_txn_commit(txn);
+        txn = NULL;
+    }
+    store_txn_abort(txn);
+    if (rc != POD_OK)
+        LOG_ERR("federation", "cannot reschedule the outbox: %s", pod_strerror(rc));
+    LOG_INFO("federation", "uplink back after %lld s: deliveries resumed", (long long)paused_for);
+}
+
+/* Before a job (lock held): false while sending is paused. A pause by
+ * "no pod reachable" lets one job through every TASK_FED_OUTBOX_PROBE_S. */
+static bool
+may_send(struct task_fed_outbox *t, int64_t now)
+{
+    if (!drv_net_uplink_up()) {
+        pause_sending(t, true, now);
+        return false;
+    }
+    if (!t->paused_since)
+        return true;
+    if (t->paused_by_link) {
+        resume_sending(t, now);
+        return true;
+    }
+    if (now < t->next_probe)
+        return false;
+    t->next_probe = now + TASK_FED_OUTBOX_PROBE_S;
+    return true;
+}
+
+/* After a send (lock held): true when the failure must not count, because
+ * sending is (now) paused. */
+static bool
+uplink_after_send(struct task_fed_outbox *t, const struct store_outbox_job *job, bool ok,
+                  bool unreachable, int64_t now)
+{
+    unsigned i;
+
+    if (ok || !unreachable) {
+        resume_sending(t, now); /* someone answered: the uplink works */
+        return false;
+    }
+    if (!drv_net_uplink_up()) {
+        pause_sending(t, true, now);
+        return true;
+    }
+    if (t->paused_since)
+        return true; /* a probe that failed */
+    for (i = 0; i < t->n_dark && strcmp(t->dark[i], job->host) != 0; i++)
+        ;
+    if (i == t->n_dark && t->n_dark < TASK_FED_OUTBOX_DARK_HOSTS)
+        snprintf(t->dark[t->n_dark++], sizeof t->dark[0], "%s", job->host);
+    if (t->n_dark < TASK_FED_OUTBOX_DARK_HOSTS)
+        return false;
+    pause_sending(t, false, now);
+    return true;
+}
+
+int64_t
+task_fed_outbox_paused_since(struct task_fed_outbox *t)
+{
+    int64_t since;
+
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    since = t->paused_since;
+    pthread_mutex_unlock(&t->lock);
+    return since;
+}
+
 static void *
 outbox_main(void *arg)
 {
@@ -275,12 +400,16 @@ outbox_main(void *arg)
     char why[STORE_OUTBOX_WHY_MAX + 1], *body;
     int64_t next_due;
     size_t len = 0;
-    bool ok;
+    bool ok, unreachable;
     int rc;
 
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
         t->wake = false;
+        if (!may_send(t, drv_clock_wall())) {
+            sleep_until(t, 0);
+            continue;
+        }
         pod_arena_init(&a, block, sizeof block, TASK_FED_OUTBOX_ARENA_LIMIT);
         why[0] = '\0';
         rc = take_due(t, &a, &job, &body, &len, &ctype, why, sizeof why, &next_due);
@@ -294,8 +423,13 @@ outbox_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&t->lock);
-        ok = body && send_body(t, &job, body, len, ctype, why, sizeof why);
+        unreachable = false;
+        ok = body && send_body(t, &job, body, len, ctype, &unreachable, why, sizeof why);
         pthread_mutex_lock(&t->lock);
+        if (body && !t->stop && uplink_after_send(t, &job, ok, unreachable, drv_clock_wall())) {
+            pod_arena_free(&a); /* not counted: tried again when the uplink is back */
+            continue;
+        }
         if (!t->stop) {
             if (!ok)
                 LOG_INFO("federation", "delivery to %s failed (attempt %u): %s", job.url,

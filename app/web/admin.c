@@ -16,6 +16,7 @@
 #include "store/accounts.h"
 #include "store/fed_inbox.h"
 #include "store/fed_outbox.h"
+#include "task/fed_outbox_task.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -37,6 +38,18 @@ require_admin(struct web_req *req)
     if (!req->session->user.admin)
         return web_reply_error(req, 403, "Only the pod's administrators may do this.");
     return 0;
+}
+
+/* t as "2024-05-01 10:00 UTC" into buf. */
+static const char *
+fmt_time(int64_t t, char *buf, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
 }
 
 /* A date like "2024-05-01" in a <time> element (future dates: expiry). */
@@ -268,6 +281,8 @@ federation_section(struct html *h, struct store_txn *txn)
 {
     struct web_req *req = h->req;
     uint64_t inbox = 0, outbox = 0;
+    int64_t paused;
+    char when[32];
 
     store_inbox_count(txn, &inbox);
     store_outbox_count(txn, &outbox);
@@ -276,6 +291,15 @@ federation_section(struct html *h, struct store_txn *txn)
     html_fill_n(h, T("Deliveries received and waiting to be processed: {}"), (long long)inbox);
     html_raw(h, "<br>");
     html_fill_n(h, T("Deliveries waiting to be sent: {}"), (long long)outbox);
+    paused = task_fed_outbox_paused_since(req->server->cfg.fed_outbox);
+    if (paused) {
+        html_raw(h, "<br><strong>");
+        html_fill(h,
+                  T("Sending is paused since {}: this pod's uplink seems to be down. Nothing is "
+                    "lost; deliveries resume when it is back."),
+                  fmt_time(paused, when, sizeof when));
+        html_raw(h, "</strong>");
+    }
     html_raw(h, "</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">");
     html_text(h, T("Pod"));
     html_raw(h, "</th><th scope=\"col\">");

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "drivers/clock/clock.h"
+#include "federation/outbound_account.h"
 #include "media/image.h"
 #include "store/accounts.h"
 #include "store/people.h"
@@ -559,6 +560,7 @@ page_profile_update(struct web_req *req)
     struct store_txn *txn = NULL;
     const char *problem;
     char why[200], hash[65];
+    bool have_me = false;
     int rc;
 
     if (!req->session)
@@ -599,17 +601,27 @@ page_profile_update(struct web_req *req)
     rc = store_txn_begin(req->server->store, true, &txn);
     if (rc == POD_OK)
         rc = store_profile_put(txn, req->session->user.username, &p);
-    /* People search reads the person row: keep "searchable" and the names
-     * in step, so that people are found by the names they chose. */
-    if (rc == POD_OK &&
-        store_person_get_by_username(txn, req->session->user.username, &me) == POD_OK &&
-        (me.searchable != p.searchable || strcmp(me.first_name, p.first_name) != 0 ||
-         strcmp(me.last_name, p.last_name) != 0)) {
-        me.searchable = p.searchable;
-        snprintf(me.first_name, sizeof me.first_name, "%s", p.first_name);
-        snprintf(me.last_name, sizeof me.last_name, "%s", p.last_name);
-        me.updated_at = p.updated_at;
-        rc = store_person_update(txn, &me);
+    if (rc == POD_OK) {
+        have_me = store_person_get_by_username(txn, req->session->user.username, &me) == POD_OK;
+        /* People search reads the person row: keep "searchable" and the
+         * names in step, so that people are found by the names they chose. */
+        if (have_me && (me.searchable != p.searchable || strcmp(me.first_name, p.first_name) != 0 ||
+                        strcmp(me.last_name, p.last_name) != 0)) {
+            me.searchable = p.searchable;
+            snprintf(me.first_name, sizeof me.first_name, "%s", p.first_name);
+            snprintf(me.last_name, sizeof me.last_name, "%s", p.last_name);
+            me.updated_at = p.updated_at;
+            rc = store_person_update(txn, &me);
+        }
+    }
+    /* The remote contacts get the new profile (federation/outbound_account.h). */
+    if (rc == POD_OK && have_me) {
+        struct fed_profile_images img = {
+            .large = web_avatar_url(req, &p, "large", true),
+            .medium = web_avatar_url(req, &p, "medium", true),
+            .small = web_avatar_url(req, &p, "small", true),
+        };
+        rc = fed_outbound_profile(txn, me.id, &p, &img, &req->arena);
     }
     if (rc == POD_OK) {
         rc = store_txn_commit(txn);

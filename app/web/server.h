@@ -13,6 +13,7 @@ struct fed_discovery;
 struct http_client;
 struct store;
 struct task_fed_inbox;
+struct task_fed_outbox;
 struct task_keygen;
 struct web_req;
 
@@ -34,6 +35,9 @@ struct web_config {
     /* Processes the federation inbox; woken after a delivery is queued.
      * Borrowed, may be NULL. */
     struct task_fed_inbox *fed_inbox;
+    /* Sends the federation outbox; asked whether sending is paused (the
+     * admin page). Borrowed, may be NULL. */
+    struct task_fed_outbox *fed_outbox;
 };
 
 /* What handlers may read of the running server. */

@@ -91,6 +91,52 @@ test_due_order_and_retry(void **state)
     store_txn_abort(txn);
 }
 
+/* After an uplink outage every job is due at once, attempts unchanged,
+ * and the time offline is not counted in its age. */
+static void
+test_resume_after_outage(void **state)
+{
+    struct fixture *f = *state;
+    struct store_txn *txn = wtxn(f);
+    struct store_outbox_job a, b, got;
+    uint64_t n;
+
+    job_init(&a, "a.example", 1000, "<status_message>a</status_message>");
+    job_init(&b, "b.example", 1100, "<comment>b</comment>");
+    assert_int_equal(store_outbox_add(txn, &a), POD_OK);
+    assert_int_equal(store_outbox_add(txn, &b), POD_OK);
+    assert_int_equal(store_outbox_retry(txn, a.id, 90000, "connect: no route"), POD_OK);
+    commit(txn);
+    txn = wtxn(f);
+    assert_int_equal(store_outbox_resume(txn, 5000, 3600), POD_OK);
+    commit(txn);
+    txn = rtxn(f);
+    assert_int_equal(store_outbox_count(txn, &n), POD_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_outbox_next_due(txn, 4999, &f->arena, &got), POD_OK);
+    assert_int_equal(got.id, b.id); /* already due: keeps its place */
+    assert_int_equal(got.due_at, 1100);
+    assert_int_equal(got.created_at, 1100 + 3600);
+    store_txn_abort(txn);
+    txn = wtxn(f);
+    assert_int_equal(store_outbox_delete(txn, b.id), POD_OK);
+    commit(txn);
+    txn = rtxn(f);
+    assert_int_equal(store_outbox_next_due(txn, 4999, &f->arena, &got), POD_ERR_NOTFOUND);
+    assert_int_equal(store_outbox_next_due(txn, 5000, &f->arena, &got), POD_OK);
+    assert_int_equal(got.id, a.id);
+    assert_int_equal(got.due_at, 5000);
+    assert_int_equal(got.attempts, 1);
+    assert_int_equal(got.created_at, 1000 + 3600);
+    assert_string_equal(got.payload, "<status_message>a</status_message>");
+    store_txn_abort(txn);
+    /* An empty queue resumes too. */
+    txn = wtxn(f);
+    assert_int_equal(store_outbox_delete(txn, a.id), POD_OK);
+    assert_int_equal(store_outbox_resume(txn, 6000, 10), POD_OK);
+    commit(txn);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -161,6 +207,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_due_order_and_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_outage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_health, setup, teardown),
     };

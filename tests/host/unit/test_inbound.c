@@ -517,9 +517,6 @@ test_oracle_like_retraction_contact_profile(void **state)
     free(xml);
     free(pub);
 
-    /* types not handled yet are dropped */
-    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "account_deletion.envelope.xml"),
-                     FED_INBOUND_DROP);
     /* alice participates in bob's post */
     assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "participation.envelope.xml"),
                      FED_INBOUND_DONE);
@@ -527,6 +524,22 @@ test_oracle_like_retraction_contact_profile(void **state)
     txn = rtxn(f);
     assert_true(store_participation_get(txn, alice, liked));
     store_txn_abort(txn);
+    /* alice closes her account (details in test_fed_account.c) */
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "account_deletion.envelope.xml"),
+                     FED_INBOUND_DONE);
+    txn = rtxn(f);
+    assert_false(store_participation_get(txn, alice, liked));
+    assert_int_equal(store_person_get(txn, alice, &p), POD_OK);
+    assert_true(p.closed);
+    store_txn_abort(txn);
+    /* A closed account says nothing more: her participation and comment
+     * are refused; a second delivery of the deletion is still fine. */
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "participation.envelope.xml"),
+                     FED_INBOUND_DROP);
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "comment.envelope.xml"),
+                     FED_INBOUND_DROP);
+    assert_int_equal(deliver_file(f, STORE_INBOX_PUBLIC, 0, ORA "account_deletion.envelope.xml"),
+                     FED_INBOUND_DONE);
 }
 
 #define RETRACT(author, guid, type)                                                                \
