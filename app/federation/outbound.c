@@ -246,6 +246,104 @@ emit(const struct fed_entity *e, int rc, struct pod_arena *a, char **xml, size_t
     return fed_entity_emit(e, a, xml, len);
 }
 
+/* The folder URL of this pod's photo files, "https://HOST/media/photos/"
+ * (web/photos.c serves them), HOST from the local author's diaspora* ID
+ * (user@HOST), which names this pod. NULL when did has no host. */
+static const char *
+photo_folder(const char *did, struct pod_arena *a)
+{
+    const char *at = strrchr(did, '@');
+
+    if (!at || !at[1])
+        return NULL;
+    return pod_arena_printf(a, "https://%s/media/photos/", at + 1);
+}
+
+/* Appends a nested <photo> per local photo of p (§3.2 photo, in the
+ * library's property order); remote or missing photos are left out. */
+static int
+add_photos(struct store_txn *txn, struct fed_entity *e, const struct store_post *p, const char *did,
+           struct pod_arena *a)
+{
+    const char *folder = photo_folder(did, a), *name;
+    struct store_photo ph;
+    struct fed_entity *pe;
+    char num[16];
+    int rc = POD_OK;
+
+    if (!folder)
+        return p->photo_count ? POD_ERR_NOMEM : POD_OK;
+    for (uint32_t i = 0; rc == POD_OK && i < p->photo_count; i++) {
+        if (store_photo_get(txn, p->photos[i], &ph) != POD_OK || !ph.hash[0])
+            continue;
+        /* The largest file; other pods ask for "<size>_" + name too. */
+        name = pod_arena_printf(a, "%s-raw.jpg", ph.hash);
+        pe = fed_entity_new(a, "photo");
+        rc = pe && name ? POD_OK : POD_ERR_NOMEM;
+        if (rc == POD_OK)
+            rc = fed_entity_add(pe, a, "guid", ph.guid);
+        if (rc == POD_OK)
+            rc = fed_entity_add(pe, a, "author", did);
+        if (rc == POD_OK)
+            rc = fed_entity_add_bool(pe, a, "public", p->public);
+        if (rc == POD_OK)
+            rc = fed_entity_add_time(pe, a, "created_at", ph.created_at);
+        if (rc == POD_OK)
+            rc = fed_entity_add(pe, a, "remote_photo_path", folder);
+        if (rc == POD_OK)
+            rc = fed_entity_add(pe, a, "remote_photo_name", name);
+        if (rc == POD_OK)
+            rc = fed_entity_add(pe, a, "status_message_guid", p->guid);
+        if (rc == POD_OK && ph.height && ph.width) {
+            snprintf(num, sizeof num, "%u", (unsigned)ph.height);
+            rc = fed_entity_add(pe, a, "height", num);
+            snprintf(num, sizeof num, "%u", (unsigned)ph.width);
+            if (rc == POD_OK)
+                rc = fed_entity_add(pe, a, "width", num);
+        }
+        if (rc == POD_OK)
+            rc = fed_entity_add_entity(e, a, pe);
+    }
+    return rc;
+}
+
+/* Appends the <poll> of p, if it has one with GUIDs (polls stored before
+ * GUIDs were kept are left out). */
+static int
+add_poll(struct store_txn *txn, struct fed_entity *e, const struct store_post *p,
+         struct pod_arena *a)
+{
+    struct store_poll *poll = pod_arena_alloc(a, sizeof *poll);
+    struct fed_entity *pe, *ans;
+    int rc;
+
+    if (!poll)
+        return POD_ERR_NOMEM;
+    rc = store_poll_get(txn, p->id, poll);
+    if (rc == POD_ERR_NOTFOUND)
+        return POD_OK;
+    if (rc != POD_OK)
+        return rc;
+    for (uint32_t i = 0; i < poll->answer_count; i++)
+        if (!poll->answer_guids[i][0])
+            return POD_OK;
+    if (!poll->guid[0])
+        return POD_OK;
+    pe = fed_entity_new(a, "poll");
+    rc = pe ? fed_entity_add(pe, a, "guid", poll->guid) : POD_ERR_NOMEM;
+    if (rc == POD_OK)
+        rc = fed_entity_add(pe, a, "question", poll->question);
+    for (uint32_t i = 0; rc == POD_OK && i < poll->answer_count; i++) {
+        ans = fed_entity_new(a, "poll_answer");
+        rc = ans ? fed_entity_add(ans, a, "guid", poll->answer_guids[i]) : POD_ERR_NOMEM;
+        if (rc == POD_OK)
+            rc = fed_entity_add(ans, a, "answer", poll->answers[i]);
+        if (rc == POD_OK)
+            rc = fed_entity_add_entity(pe, a, ans);
+    }
+    return rc == POD_OK ? fed_entity_add_entity(e, a, pe) : rc;
+}
+
 int
 fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
                       char **xml, size_t *len)
@@ -269,6 +367,8 @@ fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct 
         rc = fed_entity_add(e, a, "provider_display_name", p->provider);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "text", p->text ? p->text : "");
+    if (rc == POD_OK)
+        rc = add_photos(txn, e, p, au.diaspora_id, a);
     if (rc == POD_OK && p->address[0] && p->lat[0] && p->lng[0]) {
         loc = fed_entity_new(a, "location");
         rc = loc ? POD_OK : POD_ERR_NOMEM;
@@ -281,6 +381,8 @@ fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct 
         if (rc == POD_OK)
             rc = fed_entity_add_entity(e, a, loc);
     }
+    if (rc == POD_OK)
+        rc = add_poll(txn, e, p, a);
     return emit(e, rc, a, xml, len);
 }
 
@@ -418,6 +520,47 @@ fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char 
         rc = fed_entity_add(e, a, "author_signature", "");
     rc = emit(e, rc, a, &xml, &len);
     return rc == POD_OK ? route(txn, p, l->author, xml, len, a) : rc;
+}
+
+int
+fed_outbound_poll_participation(struct store_txn *txn, const struct store_post *p, uint64_t voter,
+                                uint32_t answer, struct pod_arena *a)
+{
+    struct store_poll *poll = pod_arena_alloc(a, sizeof *poll);
+    struct fed_entity *e;
+    struct store_person au;
+    char guid[POD_GUID_LEN + 1], *xml;
+    size_t len;
+    int rc;
+
+    if (!poll)
+        return POD_ERR_NOMEM;
+    rc = store_poll_get(txn, p->id, poll);
+    if (rc != POD_OK)
+        return rc;
+    if (answer >= poll->answer_count)
+        return POD_ERR_INVAL;
+    if (!poll->guid[0] || !poll->answer_guids[answer][0])
+        return POD_OK; /* a poll from before GUIDs: never federated */
+    rc = did_of(txn, voter, &au);
+    if (rc == POD_OK)
+        rc = pod_guid_new(guid);
+    if (rc != POD_OK)
+        return rc;
+    e = fed_entity_new(a, "poll_participation");
+    if (!e)
+        return POD_ERR_NOMEM;
+    rc = fed_entity_add(e, a, "author", au.diaspora_id);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "guid", guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "parent_guid", poll->guid);
+    if (rc == POD_OK)
+        rc = fed_entity_add(e, a, "poll_answer_guid", poll->answer_guids[answer]);
+    if (rc == POD_OK && voter != p->author)
+        rc = fed_entity_add(e, a, "author_signature", "");
+    rc = emit(e, rc, a, &xml, &len);
+    return rc == POD_OK ? route(txn, p, voter, xml, len, a) : rc;
 }
 
 int

@@ -9,10 +9,10 @@
  * writes the object, after the local write succeeded, so the object and its jobs
  * commit together. Nothing is signed or sent here: the federation task
  * (task/fed_outbox_task.h) builds the envelopes later, outside any write
- * transaction. A relayable (comment, like) whose author is not the root
- * post's author gets an EMPTY <author_signature/> element in its payload,
- * meaning "to be signed by the relayable's (local) author": the task fills
- * it in before it builds the envelope.
+ * transaction. A relayable (comment, like, poll_participation) whose
+ * author is not the root post's author gets an EMPTY <author_signature/>
+ * element in its payload, meaning "to be signed by the relayable's (local)
+ * author": the task fills it in before it builds the envelope.
  *
  * Routing (§5.4), by the post an object belongs to:
  * - a local public post: one /receive/public job per remote pod among the
@@ -44,8 +44,11 @@
 
 #define FED_OUTBOUND_MAX_PODS 1024 /* public jobs per object; more pods are skipped */
 
-/* The <status_message> of local post p (text, provider, location; photos
- * and polls are not sent yet) into *xml / *len (in a). */
+/* The <status_message> of local post p (text, provider, its local photos
+ * as nested <photo>s, location, its poll with GUIDs) into *xml / *len (in
+ * a). A photo's remote_photo_path is https://HOST/media/photos/ (HOST from
+ * the author's diaspora* ID), where web/photos.c serves the files to
+ * whoever may see the post; remote_photo_name is "<hash>-raw.jpg". */
 int fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
                           char **xml, size_t *len);
 
@@ -75,7 +78,16 @@ int fed_outbound_comment(struct store_txn *txn, const struct store_comment *c,
 int fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char *parent_guid,
                       const struct store_post *p, struct pod_arena *a);
 
-/* Relays relayable e (a comment or like, parsed from a delivery; its
+/* Enqueues a <poll_participation> (§3.2, §6): local person voter chose
+ * answer (0-based) of the poll of post p, routed like a like; a new GUID
+ * each call, author_signature left EMPTY (to be signed) unless voter is
+ * p's author. POD_OK and nothing sent for a poll stored without GUIDs;
+ * POD_ERR_NOTFOUND when p has no poll, POD_ERR_INVAL for an answer out of
+ * range. Called by social/actions.c (social_poll_vote). */
+int fed_outbound_poll_participation(struct store_txn *txn, const struct store_post *p,
+                                    uint64_t voter, uint32_t answer, struct pod_arena *a);
+
+/* Relays relayable e (a comment, like or poll_participation, parsed from a delivery; its
  * author_signature already verified) that remote person author made on
  * local post p or on one of its comments (§6.3): the entity as the
  * reference library re-emits it (received element order, unknown elements

@@ -111,6 +111,7 @@ social_post_create(struct store_txn *txn, uint64_t author, const struct social_n
                    struct pod_arena *a, struct store_post *out, char *why, size_t why_len)
 {
     struct recipients r = {0};
+    const struct store_poll *np_poll = NULL;
     const char **tags = NULL;
     size_t tag_count = 0, len;
     int rc;
@@ -161,7 +162,21 @@ social_post_create(struct store_txn *txn, uint64_t author, const struct social_n
         if (rc != POD_OK)
             return rc;
     }
-    rc = store_post_add(txn, out, r.ids, r.count, (const char *const *)tags, tag_count, np->poll);
+    if (np->poll) {
+        /* The poll and its answers get GUIDs, by which other pods vote. */
+        struct store_poll *poll = pod_arena_alloc(a, sizeof *poll);
+
+        if (!poll)
+            return POD_ERR_NOMEM;
+        *poll = *np->poll;
+        rc = pod_guid_new(poll->guid);
+        for (uint32_t i = 0; rc == POD_OK && i < poll->answer_count; i++)
+            rc = pod_guid_new(poll->answer_guids[i]);
+        if (rc != POD_OK)
+            return rc;
+        np_poll = poll;
+    }
+    rc = store_post_add(txn, out, r.ids, r.count, (const char *const *)tags, tag_count, np_poll);
     if (rc == POD_ERR_INVAL)
         pod_why(why, why_len, "The post could not be accepted.");
     if (rc == POD_OK)
@@ -396,6 +411,28 @@ social_like(struct store_txn *txn, uint64_t actor, enum store_like_target type, 
         store_participation_set(txn, actor, target, true);
     if (rc == POD_OK)
         rc = fed_outbound_like(txn, out, type == STORE_LIKE_COMMENT ? c.guid : p.guid, &p, &a);
+    pod_arena_free(&a);
+    return rc;
+}
+
+int
+social_poll_vote(struct store_txn *txn, uint64_t actor, uint64_t post, uint32_t answer)
+{
+    unsigned char block[512];
+    struct pod_arena a;
+    struct store_post p;
+    int rc;
+
+    pod_arena_init(&a, block, sizeof block, 256 * 1024);
+    rc = store_post_get(txn, post, &a, &p);
+    if (rc == POD_OK)
+        rc = may_interact(txn, actor, &p);
+    if (rc == POD_OK)
+        rc = store_poll_vote(txn, post, actor, answer);
+    if (rc == POD_OK)
+        rc = store_participation_set(txn, actor, post, true);
+    if (rc == POD_OK)
+        rc = fed_outbound_poll_participation(txn, &p, actor, answer, &a);
     pod_arena_free(&a);
     return rc;
 }

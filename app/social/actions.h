@@ -75,6 +75,14 @@ int social_like(struct store_txn *txn, uint64_t actor, enum store_like_target ty
 /* Deletes actor's own like. */
 int social_like_delete(struct store_txn *txn, uint64_t actor, uint64_t like);
 
+/* actor votes for answer (0-based) of the poll of post, which they may
+ * see and interact with: the vote, actor's participation in the post and
+ * a <poll_participation> to the pods concerned (federation/outbound.h).
+ * POD_ERR_EXISTS when actor voted already, POD_ERR_INVAL for an answer out
+ * of range, POD_ERR_NOTFOUND for a post without a poll (or invisible),
+ * POD_ERR_AUTH when actor may not interact with it. */
+int social_poll_vote(struct store_txn *txn, uint64_t actor, uint64_t post, uint32_t answer);
+
 /* Puts person into owner's aspect and starts sharing with them. */
 int social_aspect_add_person(struct store_txn *txn, uint64_t owner, uint64_t aspect,
                              uint64_t person, struct store_membership *out);

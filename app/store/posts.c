@@ -17,6 +17,9 @@
  *   post_shares          be64 post + be64 person -> empty
  *   polls                be64 post -> poll record
  *   poll_votes           be64 post + be64 person -> be32 answer
+ *   polls_by_guid        poll guid -> be64 post (not in migration 4: the
+ *                        first poll stored with a GUID creates it; a pod
+ *                        without one finds no poll by GUID)
  *   photos               be64 id -> photo record
  *   photos_by_guid       guid -> be64 id
  *   comments             be64 id -> comment record
@@ -58,6 +61,7 @@
  */
 #include "store/posts.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -127,6 +131,8 @@ static const char *const db_names[D_COUNT] = {
     [D_COMMENTED_LAST] = "commented_last",
     [D_IDX_LIKED] = "idx_liked",
 };
+
+#define DB_POLLS_BY_GUID "polls_by_guid"
 
 /* The handles a write needs, looked up once per call. */
 struct dbs {
@@ -606,17 +612,45 @@ text_ok(const char *s, size_t size)
     return len > 0 && len < size;
 }
 
+/* A GUID field of a poll: "" or a NUL-terminated GUID. */
+static bool
+poll_guid_ok(const char *s, size_t size)
+{
+    return strnlen(s, size) < size;
+}
+
 static int
 poll_check(const struct store_poll *poll)
 {
     if (poll->answer_count < 2 || poll->answer_count > STORE_POLL_MAX_ANSWERS ||
-        !text_ok(poll->question, sizeof(poll->question)))
+        !text_ok(poll->question, sizeof(poll->question)) ||
+        !poll_guid_ok(poll->guid, sizeof(poll->guid)))
         return POD_ERR_INVAL;
     for (uint32_t i = 0; i < poll->answer_count; i++) {
-        if (!text_ok(poll->answers[i], sizeof(poll->answers[i])))
+        if (!text_ok(poll->answers[i], sizeof(poll->answers[i])) ||
+            !poll_guid_ok(poll->answer_guids[i], sizeof(poll->answer_guids[i])))
             return POD_ERR_INVAL;
     }
     return POD_OK;
+}
+
+/* The polls_by_guid handle; create (write transactions) makes the
+ * database when it does not exist yet. */
+static int
+polls_by_guid(struct store_txn *txn, bool create, MDB_dbi *out)
+{
+    int rc = create ? store_db_create(txn, DB_POLLS_BY_GUID) : POD_OK;
+
+    return rc == POD_OK ? store_dbi_find(txn, DB_POLLS_BY_GUID, out) : rc;
+}
+
+/* True when a poll has GUID guid. */
+static bool
+poll_guid_taken(struct store_txn *txn, const char *guid)
+{
+    MDB_dbi dbi;
+
+    return polls_by_guid(txn, false, &dbi) == POD_OK && key_present(txn, dbi, guid, strlen(guid));
 }
 
 static int
@@ -746,7 +780,8 @@ store_post_add(struct store_txn *txn, struct store_post *p, const uint64_t *reci
     v.tags = tl;
     glen = strlen(p->guid);
     /* Every check before any write: a refused add changes nothing. */
-    if (key_present(txn, d.h[D_POSTS_BY_GUID], p->guid, glen)) {
+    if (key_present(txn, d.h[D_POSTS_BY_GUID], p->guid, glen) ||
+        (poll && poll->answer_count && poll->guid[0] && poll_guid_taken(txn, poll->guid))) {
         rc = POD_ERR_EXISTS;
         goto out;
     }
@@ -817,6 +852,13 @@ store_post_add(struct store_txn *txn, struct store_post *p, const uint64_t *reci
     if (rc == POD_OK && poll && poll->answer_count) {
         store_be64_put(k, id);
         rc = rec_put(txn, d.h[D_POLLS], k, 8, enc_poll, poll, 0);
+        if (rc == POD_OK && poll->guid[0]) {
+            MDB_dbi by_guid;
+
+            rc = polls_by_guid(txn, true, &by_guid);
+            if (rc == POD_OK)
+                rc = put_id(txn, by_guid, poll->guid, strlen(poll->guid), id, MDB_NOOVERWRITE);
+        }
     }
     if (rc != POD_OK)
         p->id = 0;
@@ -1196,6 +1238,30 @@ post_unindex(const struct dbs *d, const struct store_post *p, const struct store
     return rc;
 }
 
+/* Drops the polls_by_guid entry of post's poll, if any. */
+static int
+poll_unindex(struct store_txn *txn, MDB_dbi polls, uint64_t post)
+{
+    struct store_poll *poll = malloc(sizeof *poll); /* large: not on the stack */
+    MDB_dbi by_guid;
+    uint8_t k[8];
+    MDB_val val;
+    int rc;
+
+    if (!poll)
+        return POD_ERR_NOMEM;
+    store_be64_put(k, post);
+    rc = get_raw(txn, polls, k, 8, &val);
+    if (rc == POD_OK)
+        rc = store_poll_decode(val.mv_data, val.mv_size, poll);
+    if (rc == POD_OK && poll->guid[0] && polls_by_guid(txn, false, &by_guid) == POD_OK)
+        rc = guid_del(txn, by_guid, poll->guid, post);
+    else if (rc == POD_ERR_NOTFOUND || rc == POD_ERR_CORRUPT)
+        rc = POD_OK; /* no poll, or nothing readable to unindex */
+    free(poll);
+    return rc;
+}
+
 int
 store_post_delete(struct store_txn *txn, uint64_t id)
 {
@@ -1235,6 +1301,9 @@ store_post_delete(struct store_txn *txn, uint64_t id)
     if (rc == POD_OK)
         rc = prefix_drain(txn, d.h[D_POLL_VOTES], k, 8, NULL, NULL);
     if (rc == POD_OK)
+        rc = poll_unindex(txn, d.h[D_POLLS], id);
+    store_be64_put(k, id);
+    if (rc == POD_OK)
         rc = del_raw(txn, d.h[D_POLLS], k, 8);
     if (rc == POD_OK)
         rc = prefix_drain(txn, d.h[D_PARTICIPANTS_BY_POST], k, 8, participant_cascade, &cs);
@@ -1250,7 +1319,13 @@ store_post_delete(struct store_txn *txn, uint64_t id)
     }
     for (uint32_t i = 0; rc == POD_OK && i < p.photo_count; i++) {
         rc = photo_load(txn, d.h[D_PHOTOS], p.photos[i], &ph);
-        if (rc == POD_OK && ph.post == id) {
+        if (rc == POD_OK && ph.post == id && !ph.hash[0] && ph.remote_url[0]) {
+            /* A remote photo is only a reference: it goes with its post. */
+            store_be64_put(k, ph.id);
+            rc = del_raw(txn, d.h[D_PHOTOS], k, 8);
+            if (rc == POD_OK)
+                rc = guid_del(txn, d.h[D_PHOTOS_BY_GUID], ph.guid, ph.id);
+        } else if (rc == POD_OK && ph.post == id) {
             ph.post = 0;
             rc = photo_put(txn, d.h[D_PHOTOS], &ph, 0);
         }
@@ -1411,7 +1486,8 @@ store_photo_add(struct store_txn *txn, struct store_photo *ph)
     int rc;
 
     if (!ph || guid_field(ph->guid, sizeof(ph->guid), &glen) != POD_OK || !ph->author ||
-        strnlen(ph->hash, sizeof(ph->hash)) == sizeof(ph->hash)) {
+        strnlen(ph->hash, sizeof(ph->hash)) == sizeof(ph->hash) ||
+        strnlen(ph->remote_url, sizeof(ph->remote_url)) == sizeof(ph->remote_url)) {
         rc = POD_ERR_INVAL;
         goto out;
     }
@@ -1568,6 +1644,86 @@ store_poll_get(struct store_txn *txn, uint64_t post, struct store_poll *out)
         rc = get_raw(txn, polls, k, 8, &val);
     if (rc == POD_OK)
         rc = store_poll_decode(val.mv_data, val.mv_size, out);
+    return rc;
+}
+
+int
+store_poll_get_by_guid(struct store_txn *txn, const char *guid, uint64_t *post,
+                       struct store_poll *out)
+{
+    struct store_poll *tmp = out;
+    MDB_dbi by_guid;
+    size_t len;
+    uint64_t id = 0;
+    int rc;
+
+    if (!post)
+        return POD_ERR_INVAL;
+    *post = 0;
+    rc = guid_arg(guid, &len);
+    if (rc == POD_OK)
+        rc = polls_by_guid(txn, false, &by_guid);
+    if (rc == POD_OK)
+        rc = guid_lookup(txn, by_guid, guid, len, &id);
+    if (rc != POD_OK)
+        return rc;
+    if (!tmp && !(tmp = malloc(sizeof *tmp)))
+        return POD_ERR_NOMEM;
+    rc = store_poll_get(txn, id, tmp);
+    if (rc == POD_ERR_NOTFOUND || (rc == POD_OK && strcmp(tmp->guid, guid) != 0)) {
+        memset(tmp, 0, sizeof(*tmp));
+        rc = POD_ERR_CORRUPT;
+    }
+    if (rc == POD_OK)
+        *post = id;
+    if (tmp != out)
+        free(tmp);
+    return rc;
+}
+
+int
+store_poll_set_guids(struct store_txn *txn, uint64_t post, const struct store_poll *ids)
+{
+    struct store_poll *poll = NULL;
+    MDB_dbi polls, by_guid;
+    uint8_t k[8];
+    uint64_t other;
+    size_t len;
+    int rc;
+
+    if (!post || !ids || guid_field(ids->guid, sizeof(ids->guid), &len) != POD_OK)
+        return POD_ERR_INVAL;
+    for (uint32_t i = 0; i < ids->answer_count && i < STORE_POLL_MAX_ANSWERS; i++) {
+        if (guid_field(ids->answer_guids[i], sizeof(ids->answer_guids[i]), &len) != POD_OK)
+            return POD_ERR_INVAL;
+    }
+    rc = db_get(txn, true, D_POLLS, &polls);
+    if (rc == POD_OK && !(poll = malloc(sizeof *poll)))
+        rc = POD_ERR_NOMEM;
+    if (rc == POD_OK)
+        rc = store_poll_get(txn, post, poll);
+    if (rc == POD_OK && poll->answer_count != ids->answer_count)
+        rc = POD_ERR_INVAL;
+    if (rc == POD_OK)
+        rc = polls_by_guid(txn, true, &by_guid);
+    if (rc == POD_OK) {
+        rc = guid_lookup(txn, by_guid, ids->guid, strlen(ids->guid), &other);
+        if (rc == POD_OK && other != post)
+            rc = POD_ERR_EXISTS;
+        else if (rc == POD_ERR_NOTFOUND || rc == POD_OK)
+            rc = POD_OK;
+    }
+    if (rc == POD_OK && poll->guid[0] && strcmp(poll->guid, ids->guid) != 0)
+        rc = guid_del(txn, by_guid, poll->guid, post);
+    if (rc == POD_OK) {
+        memcpy(poll->guid, ids->guid, sizeof(poll->guid));
+        memcpy(poll->answer_guids, ids->answer_guids, sizeof(poll->answer_guids));
+        store_be64_put(k, post);
+        rc = rec_put(txn, polls, k, 8, enc_poll, poll, 0);
+    }
+    if (rc == POD_OK)
+        rc = put_id(txn, by_guid, ids->guid, strlen(ids->guid), post, 0);
+    free(poll);
     return rc;
 }
 

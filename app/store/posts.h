@@ -33,16 +33,22 @@
 #define STORE_POST_MAX_TAGS    32
 #define STORE_POST_TAG_MAX     64 /* bytes of one tag name */
 #define STORE_ADDRESS_MAX      255
+#define STORE_PHOTO_URL_MAX    1024 /* bytes of a remote photo's URL */
 
 enum store_post_type {
     STORE_POST_STATUS = 1,
     STORE_POST_RESHARE = 2,
 };
 
+/* guid and answer_guids name the poll and its answers in federation
+ * (poll_participation.parent_guid and poll_answer_guid); they are "" in
+ * polls stored before GUIDs were kept (such polls are not federated). */
 struct store_poll {
+    char guid[STORE_GUID_MAX + 1];
     char question[STORE_POLL_TEXT_MAX + 1];
     uint32_t answer_count; /* 0 = the post has no poll */
     char answers[STORE_POLL_MAX_ANSWERS][STORE_POLL_TEXT_MAX + 1];
+    char answer_guids[STORE_POLL_MAX_ANSWERS][STORE_GUID_MAX + 1];
 };
 
 struct store_post {
@@ -67,10 +73,23 @@ struct store_post {
  * the post has none. */
 int store_poll_get(struct store_txn *txn, uint64_t post, struct store_poll *out);
 
+/* The poll whose GUID is guid: its post into *post and the poll into *out
+ * (may be NULL). POD_ERR_NOTFOUND when no poll has that GUID. */
+int store_poll_get_by_guid(struct store_txn *txn, const char *guid, uint64_t *post,
+                           struct store_poll *out);
+
+/* Sets the GUIDs of post's poll (guid and answer_guids of ids, whose
+ * answer_count must equal the poll's; texts are not changed): used when a
+ * received poll is stored after its post. POD_ERR_NOTFOUND without a poll,
+ * POD_ERR_INVAL for a count mismatch or a bad GUID, POD_ERR_EXISTS when
+ * another poll has the GUID. */
+int store_poll_set_guids(struct store_txn *txn, uint64_t post, const struct store_poll *ids);
+
 /* Adds a post: assigns p->id (and keeps p->guid, which the caller makes or
  * receives), writes the indexes above. recipients: person ids a limited
  * post goes to (ignored for public posts); tags: lowercase names without
- * '#'; poll may be NULL. POD_ERR_EXISTS for a known GUID. The local
+ * '#'; poll may be NULL (its GUIDs may be ""; a poll GUID is indexed for
+ * store_poll_get_by_guid). POD_ERR_EXISTS for a known GUID (post or poll). The local
  * followers for the inbox are found with store_followers_each. */
 int store_post_add(struct store_txn *txn, struct store_post *p, const uint64_t *recipients,
                    size_t recipient_count, const char *const *tags, size_t tag_count,
@@ -91,8 +110,9 @@ bool store_post_is_shared_with(struct store_txn *txn, uint64_t post, uint64_t pe
 
 /* Removes the post, its indexes, shares, comments (and their likes),
  * likes, poll and votes, participations and the index of its reshares; a
- * reshare is taken off its root's count. Photos are unlinked (post = 0,
- * pending again), not deleted: their records and files are the caller's.
+ * reshare is taken off its root's count. Local photos are unlinked (post =
+ * 0, pending again), not deleted: their records and files are the
+ * caller's; remote photos (references, no files) are deleted.
  * Reshares of the post stay, with a root that no longer resolves. */
 int store_post_delete(struct store_txn *txn, uint64_t id);
 
@@ -112,13 +132,16 @@ int store_stream_tag(struct store_txn *txn, const char *tag, int64_t max_time, u
 
 /* ---- photos ---- */
 
+/* A local photo has files (hash); a remote one (received with a post
+ * from another pod) only remote_url, where its pod serves the picture. */
 struct store_photo {
     uint64_t id;
     char guid[STORE_GUID_MAX + 1];
     uint64_t author;
     uint64_t post; /* 0 while pending (uploaded, not yet posted) */
     bool public;
-    char hash[65]; /* content hash of the files in DATA/media/photos */
+    char hash[65]; /* content hash of the files in DATA/media/photos; "" when remote */
+    char remote_url[STORE_PHOTO_URL_MAX + 1]; /* https URL of a remote photo; "" when local */
     uint32_t width, height;
     int64_t created_at;
 };

@@ -290,14 +290,19 @@ enum {
     STORE_PHOTO_WIDTH = 6,  /* uvarint ≤ UINT32_MAX */
     STORE_PHOTO_HEIGHT = 7,
     STORE_PHOTO_CREATED_AT = 8, /* i64 */
+    STORE_PHOTO_REMOTE_URL = 9, /* str, remote photos only */
 };
 
-/* "polls": be64 post id -> poll. Tags 10..29 are answers[0..19]; none
- * past answer_count, which is 2..STORE_POLL_MAX_ANSWERS. */
+/* "polls": be64 post id -> poll. Tags 10..29 are answers[0..19], tags
+ * 30..49 their GUIDs; none past answer_count, which is
+ * 2..STORE_POLL_MAX_ANSWERS. Polls written before GUIDs were kept have
+ * neither STORE_POLL_GUID nor answer GUIDs. */
 enum {
-    STORE_POLL_QUESTION = 1,     /* str */
-    STORE_POLL_ANSWER_COUNT = 2, /* uvarint */
-    STORE_POLL_ANSWER0 = 10,     /* str, through STORE_POLL_ANSWER0 + 19 */
+    STORE_POLL_QUESTION = 1,      /* str */
+    STORE_POLL_ANSWER_COUNT = 2,  /* uvarint */
+    STORE_POLL_GUID = 3,          /* str */
+    STORE_POLL_ANSWER0 = 10,      /* str, through STORE_POLL_ANSWER0 + 19 */
+    STORE_POLL_ANSWER_GUID0 = 30, /* str, through STORE_POLL_ANSWER_GUID0 + 19 */
 };
 
 /* "comments": be64 id -> comment. GUID, post and author are required. */

@@ -246,6 +246,8 @@ photo_field(const struct store_rec_field *f, void *ctx)
         return store_rec_get_u32(f, &ph->height);
     case STORE_PHOTO_CREATED_AT:
         return store_rec_get_i64(f, &ph->created_at);
+    case STORE_PHOTO_REMOTE_URL:
+        return store_rec_get_str(f, ph->remote_url, sizeof(ph->remote_url));
     default:
         return POD_OK;
     }
@@ -264,6 +266,8 @@ store_photo_encode(struct store_rec_writer *w, const struct store_photo *ph)
     store_rec_put_uvarint(w, STORE_PHOTO_WIDTH, ph->width);
     store_rec_put_uvarint(w, STORE_PHOTO_HEIGHT, ph->height);
     store_rec_put_i64(w, STORE_PHOTO_CREATED_AT, ph->created_at);
+    if (ph->remote_url[0])
+        store_rec_put_str(w, STORE_PHOTO_REMOTE_URL, ph->remote_url, sizeof(ph->remote_url));
     return store_rec_writer_finish(w, NULL);
 }
 
@@ -291,7 +295,13 @@ poll_field(const struct store_rec_field *f, void *ctx)
     if (f->tag >= STORE_POLL_ANSWER0 && f->tag < STORE_POLL_ANSWER0 + STORE_POLL_MAX_ANSWERS)
         return store_rec_get_str(f, poll->answers[f->tag - STORE_POLL_ANSWER0],
                                  sizeof(poll->answers[0]));
+    if (f->tag >= STORE_POLL_ANSWER_GUID0 &&
+        f->tag < STORE_POLL_ANSWER_GUID0 + STORE_POLL_MAX_ANSWERS)
+        return store_rec_get_str(f, poll->answer_guids[f->tag - STORE_POLL_ANSWER_GUID0],
+                                 sizeof(poll->answer_guids[0]));
     switch (f->tag) {
+    case STORE_POLL_GUID:
+        return store_rec_get_str(f, poll->guid, sizeof(poll->guid));
     case STORE_POLL_QUESTION:
         return store_rec_get_str(f, poll->question, sizeof(poll->question));
     case STORE_POLL_ANSWER_COUNT:
@@ -311,6 +321,13 @@ store_poll_encode(struct store_rec_writer *w, const struct store_poll *poll)
     for (uint32_t i = 0; i < poll->answer_count; i++)
         store_rec_put_str(w, (uint8_t)(STORE_POLL_ANSWER0 + i), poll->answers[i],
                           sizeof(poll->answers[i]));
+    if (poll->guid[0])
+        store_rec_put_str(w, STORE_POLL_GUID, poll->guid, sizeof(poll->guid));
+    for (uint32_t i = 0; i < poll->answer_count; i++) {
+        if (poll->answer_guids[i][0])
+            store_rec_put_str(w, (uint8_t)(STORE_POLL_ANSWER_GUID0 + i), poll->answer_guids[i],
+                              sizeof(poll->answer_guids[i]));
+    }
     return store_rec_writer_finish(w, NULL);
 }
 
@@ -325,7 +342,7 @@ store_poll_decode(const void *data, size_t len, struct store_poll *out)
         rc = POD_ERR_CORRUPT;
     /* No answer text past the count. */
     for (uint32_t i = out->answer_count; rc == POD_OK && i < STORE_POLL_MAX_ANSWERS; i++) {
-        if (out->answers[i][0])
+        if (out->answers[i][0] || out->answer_guids[i][0])
             rc = POD_ERR_CORRUPT;
     }
     if (rc != POD_OK)

@@ -66,6 +66,9 @@ photo_visible(struct web_req *req, struct store_txn *txn, const struct store_pho
 static const char *
 photo_url(struct web_req *req, const struct store_photo *ph, const char *size)
 {
+    /* A remote photo (received with a post) has one picture, on its pod. */
+    if (!ph->hash[0])
+        return ph->remote_url;
     /* pod_url ends in '/'. */
     return pod_arena_printf(&req->arena, "%smedia/photos/%s-%s.jpg", req->server->pod_url, ph->hash,
                             size);
@@ -336,14 +339,34 @@ file_one(const struct store_photo *ph, void *ctx)
     return c->public; /* a public one settles it */
 }
 
+/* The size name that prefixes file as "<size>_" (how other pods ask for
+ * a smaller version of the picture remote_photo_path + remote_photo_name:
+ * diaspora* requests remote_photo_path + "thumb_medium_" + name); NULL
+ * when file has no such prefix. A hash has no '_', so this is unambiguous. */
+static const char *
+size_prefix(const char *file)
+{
+    for (int i = 0; i < MEDIA_PHOTO_SIZES; i++) {
+        size_t n = strlen(media_photo_size_names[i]);
+
+        if (strncmp(file, media_photo_size_names[i], n) == 0 && file[n] == '_')
+            return media_photo_size_names[i];
+    }
+    return NULL;
+}
+
 int
 page_photo_file(struct web_req *req)
 {
-    const char *file = req->params[0], *dash = strrchr(file, '-'), *dot = strrchr(file, '.');
+    const char *file = req->params[0], *dash, *dot, *prefixed = size_prefix(file);
     char hash[65], size[16], path[4096];
     struct file_ctx c = {req, NULL, web_viewer(req), false, false};
     int rc;
 
+    if (prefixed)
+        file += strlen(prefixed) + 1;
+    dash = strrchr(file, '-');
+    dot = strrchr(file, '.');
     if (!dash || !dot || dot < dash || strcmp(dot, ".jpg") != 0 || dash - file != 64 ||
         dot - dash - 1 >= (long)sizeof size)
         return web_reply_error(req, 404, "There is no such picture.");
@@ -351,6 +374,8 @@ page_photo_file(struct web_req *req)
     hash[64] = '\0';
     memcpy(size, dash + 1, (size_t)(dot - dash - 1));
     size[dot - dash - 1] = '\0';
+    if (prefixed)
+        snprintf(size, sizeof size, "%s", prefixed);
     if (media_photo_path(store_dir(req->server->store), hash, size, path, sizeof path) != POD_OK)
         return web_reply_error(req, 404, "There is no such picture.");
     c.txn = web_txn_begin(req, false);

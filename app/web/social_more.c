@@ -248,9 +248,11 @@ page_poll_participation_create(struct web_req *req)
         store_txn_abort(txn);
         return web_reply_json_error(req, 422, "poll_id or post_id is not this post's.");
     }
-    rc = web_txn_finish(txn, store_poll_vote(txn, p.id, web_viewer(req), (uint32_t)(ans - 1)));
+    rc = web_txn_finish(txn, social_poll_vote(txn, web_viewer(req), p.id, (uint32_t)(ans - 1)));
     if (rc == POD_ERR_NOTFOUND)
         return web_reply_json_error(req, 404, "This post has no poll.");
+    if (rc == POD_ERR_AUTH)
+        return web_reply_json_error(req, 403, "You may not vote on this post.");
     if (rc == POD_ERR_EXISTS)
         return web_reply_json_error(req, 422, "You voted already.");
     if (rc == POD_ERR_INVAL)

@@ -117,6 +117,13 @@ class Photos(unittest.TestCase):
         self.assertEqual(jpeg_size(data), (50, 50))
         status, _, data = cb.get(self.path_of(photo["sizes"]["raw"]))
         self.assertEqual((status, jpeg_size(data)), (200, (800, 400)))
+        # Federated posts name the raw file; other pods (diaspora*) ask for
+        # a smaller one as remote_photo_path + "thumb_medium_" + name.
+        raw_path = self.path_of(photo["sizes"]["raw"])
+        folder, name = raw_path.rsplit("/", 1)
+        status, _, data = anon.get("%s/thumb_medium_%s" % (folder, name))
+        self.assertEqual((status, jpeg_size(data)), (200, (100, 100)))
+        self.assertEqual(anon.get("%s/bogus_%s" % (folder, name))[0], 404)
         status, _, body = cb.get("/photos/%d.json" % photo["id"])
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body)["guid"], photo["guid"])
