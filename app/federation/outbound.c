@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "drivers/clock/clock.h"
 #include "federation/entity.h"
 #include "http/url.h"
@@ -144,6 +145,28 @@ fed_outbound_to_contacts(struct store_txn *txn, uint64_t owner, bool public_rout
     return rc;
 }
 
+/* The remote people mentioned in public post p (§5.4: they get it too). */
+static int
+collect_mentioned(struct store_txn *txn, const struct store_post *p, struct contact_list *l)
+{
+    struct pod_mention *m = NULL;
+    struct store_person who;
+    struct pod_arena a;
+    size_t n = 0;
+    int rc;
+
+    if (!p->text || !p->text[0])
+        return POD_OK;
+    pod_arena_init(&a, NULL, 0, 64 * 1024);
+    rc = pod_text_mentions(p->text, strlen(p->text), &a, &m, &n);
+    for (size_t i = 0; rc == POD_OK && i < n && l->count < MAX_CONTACTS; i++)
+        if (store_person_get_by_diaspora_id(txn, m[i].diaspora_id, &who) == POD_OK &&
+            !who.username[0])
+            l->ids[l->count++] = who.id;
+    pod_arena_free(&a);
+    return rc == POD_ERR_NOMEM ? rc : POD_OK;
+}
+
 /* The audience of local post p (§5.4), signed by signer; extra (0: none)
  * is one more remote person of a public post's (a reshared root's author);
  * a public post also goes to the pods of its participants (§5.4);
@@ -175,6 +198,8 @@ to_audience(struct store_txn *txn, const struct store_post *p, uint64_t signer, 
         l.ids[l.count++] = extra;
     if (rc >= 0 && p->public)
         rc = store_participants_each(txn, p->id, collect_participant, &l);
+    if (rc >= 0 && p->public)
+        rc = collect_mentioned(txn, p, &l);
     if (rc >= 0 && p->public && !(hosts = malloc(FED_OUTBOUND_MAX_PODS * sizeof *hosts)))
         rc = POD_ERR_NOMEM;
     rc = rc < 0 ? rc : POD_OK;

@@ -311,6 +311,58 @@ test_comment_on_remote_post(void **state)
                      POD_ERR_SIG);
 }
 
+/* §5.4: remote people mentioned in a public post get it too, though
+ * they are no contacts; in a limited post a mention adds nobody. */
+static void
+test_mentioned_people_get_public_posts(void **state)
+{
+    struct fixture *f = *state;
+    struct store_txn *txn = wtxn(f);
+    struct social_new_post pub = {.text = "Hi @{Frank; frank@f.example} and @{Bob; bob@b.example}",
+                                  .public = true};
+    struct store_aspect asp = {0};
+    struct store_membership m;
+    struct store_post post;
+    struct jobs js;
+    char why[128];
+    uint64_t alice, bob, carol;
+
+    alice = local_user(txn, "alice", "1111111111111111aaaa", true);
+    bob = remote_person(txn, "bob@b.example", "2222222222222222bbbb", "https://b.example/");
+    carol = remote_person(txn, "carol@c.example", "3333333333333333cccc", "https://c.example/");
+    remote_person(txn, "frank@f.example", "6666666666666666ffff", "https://f.example/");
+    contact(txn, alice, bob, true, true);
+    contact(txn, alice, carol, true, true);
+    assert_int_equal(social_post_create(txn, alice, &pub, &f->arena, &post, why, sizeof why),
+                     POD_OK);
+    commit(txn);
+    drain(f, &js);
+    assert_int_equal(js.count, 3); /* b.example once, c.example, f.example */
+    for (size_t i = 0; i < js.count; i++)
+        assert_true(strcmp(js.j[i].host, "b.example") == 0 ||
+                    strcmp(js.j[i].host, "c.example") == 0 ||
+                    strcmp(js.j[i].host, "f.example") == 0);
+    assert_string_not_equal(js.j[0].host, js.j[1].host);
+    assert_string_not_equal(js.j[0].host, js.j[2].host);
+    assert_string_not_equal(js.j[1].host, js.j[2].host);
+
+    txn = wtxn(f);
+    asp.owner = alice;
+    snprintf(asp.name, sizeof asp.name, "Friends");
+    assert_int_equal(store_aspect_add(txn, &asp), POD_OK);
+    assert_int_equal(social_aspect_add_person(txn, alice, asp.id, carol, &m), POD_OK);
+    struct social_new_post lim = {.text = "Only @{Frank; frank@f.example} is named",
+                                  .public = false,
+                                  .aspect_ids = &asp.id,
+                                  .aspect_count = 1};
+    assert_int_equal(social_post_create(txn, alice, &lim, &f->arena, &post, why, sizeof why),
+                     POD_OK);
+    commit(txn);
+    drain(f, &js);
+    assert_int_equal(js.count, 1);
+    assert_int_equal(js.j[0].recipient, carol);
+}
+
 static void
 test_local_only_enqueues_nothing(void **state)
 {
@@ -496,6 +548,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_public_post_one_job_per_pod, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limited_post_private_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comment_on_remote_post, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mentioned_people_get_public_posts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_only_enqueues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contact_and_retraction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reshare_like_and_unlike, setup, teardown),
