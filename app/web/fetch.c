@@ -5,8 +5,10 @@
  *
  * TYPE is what diaspora* answers: "post", "status_message" and "reshare"
  * all look up a post of either kind (as its Post.all_public lookup does),
- * "comment" a comment, public when its post is. Anything else (like,
- * poll, photo, ...), a GUID that is malformed or unknown, and anything
+ * "comment" a comment, public when its post is, and "poll" the whole
+ * status message that holds the poll (what a pod asks for when a vote
+ * arrives before the poll). Anything else (like, photo, ...), a GUID
+ * that is malformed or unknown, and anything
  * limited get 404, all with the same answer so nothing is told about
  * limited objects.
  *
@@ -43,6 +45,7 @@ enum fetch_kind {
     FETCH_NONE,
     FETCH_POST,
     FETCH_COMMENT,
+    FETCH_POLL,
 };
 
 static enum fetch_kind
@@ -53,6 +56,8 @@ fetch_kind_of(const char *type)
         return FETCH_POST;
     if (strcmp(type, "comment") == 0)
         return FETCH_COMMENT;
+    if (strcmp(type, "poll") == 0)
+        return FETCH_POLL;
     return FETCH_NONE;
 }
 
@@ -79,7 +84,15 @@ entity_of(struct store_txn *txn, enum fetch_kind kind, const char *guid, struct 
         }
         return rc;
     }
-    rc = store_post_get_by_guid(txn, guid, a, &p);
+    if (kind == FETCH_POLL) {
+        uint64_t post = 0;
+
+        rc = store_poll_get_by_guid(txn, guid, &post, NULL);
+        if (rc == POD_OK)
+            rc = store_post_get(txn, post, a, &p);
+    } else {
+        rc = store_post_get_by_guid(txn, guid, a, &p);
+    }
     if (rc == POD_OK && !p.public)
         rc = POD_ERR_NOTFOUND;
     if (rc != POD_OK)

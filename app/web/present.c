@@ -182,6 +182,8 @@ poll_object(struct store_txn *txn, const struct store_post *p, uint64_t viewer, 
     o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "poll_id", (double)p->id);
     cJSON_AddNumberToObject(o, "post_id", (double)p->id);
+    if (poll.guid[0])
+        cJSON_AddStringToObject(o, "guid", poll.guid);
     cJSON_AddStringToObject(o, "question", poll.question);
     answers = cJSON_AddArrayToObject(o, "poll_answers");
     for (uint32_t i = 0; i < poll.answer_count; i++) {

@@ -236,6 +236,24 @@ class Fetch(unittest.TestCase):
         for path in ["/fetch/post", "/fetch/post/", "/fetch/post/%s/x" % pub]:
             self.assertEqual(self.fetch(path)[0], 404, path)
 
+    def test_poll_answers_with_its_post(self):
+        """§8: "poll" is answered with the whole status message that holds
+        it (a pod asks for it when a vote arrives before the poll)."""
+        status, post = api(self.alice, "POST", "/status_messages",
+                           {"aspect_ids": "public",
+                            "status_message": {"text": "tea or coffee?"},
+                            "poll_question": "Which?", "poll_answers": ["tea", "coffee"]})
+        self.assertEqual(status, 201, post)
+        guid = post["poll"]["guid"]
+        self.assertRegex(guid, r"^[0-9a-f]{32}$")
+        entity, _ = self.envelope("/fetch/poll/" + guid, self.alice_id, "alice")
+        self.assertEqual(entity.tag, "status_message")
+        self.assertEqual(entity.findtext("guid"), post["guid"])
+        self.assertEqual(entity.find("poll").findtext("guid"), guid)
+        self.assertEqual([a.findtext("answer") for a in entity.find("poll").findall("poll_answer")],
+                         ["tea", "coffee"])
+        self.assertEqual(self.fetch("/fetch/poll/" + post["guid"])[0], 404)  # a post's GUID
+
     def test_only_get(self):
         status = self.a.https("POST", "/fetch/post/" + self.public["guid"], body=b"",
                               headers={"Content-Type": ENVELOPE_TYPE})[0]
