@@ -13,9 +13,8 @@
 #include "store/contacts.h"
 #include "store/posts.h"
 
-/* Copies s into out (cap bytes) when it fits; false otherwise. */
-static bool
-copy_fits(char *out, size_t cap, const char *s)
+bool
+social_fed_copy_fits(char *out, size_t cap, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
 
@@ -26,9 +25,8 @@ copy_fits(char *out, size_t cap, const char *s)
     return true;
 }
 
-/* Copies at most cap-1 bytes of s into out, cut at a UTF-8 boundary. */
-static void
-copy_cut(char *out, size_t cap, const char *s)
+void
+social_fed_copy_cut(char *out, size_t cap, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
 
@@ -166,7 +164,8 @@ apply_comment(struct store_txn *txn, const struct social_fed_in *in, struct pod_
         return POD_ERR_AUTH;
     }
     memset(&c, 0, sizeof c);
-    if (!copy_fits(c.guid, sizeof c.guid, guid) || !text || strlen(text) > STORE_POST_TEXT_MAX) {
+    if (!social_fed_copy_fits(c.guid, sizeof c.guid, guid) || !text ||
+        strlen(text) > STORE_POST_TEXT_MAX) {
         pod_why(why, why_len, "comment GUID or text too long");
         return POD_ERR_INVAL;
     }
@@ -232,7 +231,7 @@ apply_like(struct store_txn *txn, const struct social_fed_in *in, struct pod_are
         pod_why(why, why_len, "unknown like %s of the local %s", guid, author->diaspora_id);
         return POD_ERR_AUTH;
     }
-    if (!copy_fits(l.guid, sizeof l.guid, guid)) {
+    if (!social_fed_copy_fits(l.guid, sizeof l.guid, guid)) {
         pod_why(why, why_len, "like GUID too long");
         return POD_ERR_INVAL;
     }
@@ -258,7 +257,8 @@ static int
 read_poll(const struct fed_entity *poll, struct store_poll *out)
 {
     memset(out, 0, sizeof *out);
-    if (!copy_fits(out->question, sizeof out->question, fed_entity_get(poll, "question")))
+    if (!social_fed_copy_fits(out->question, sizeof out->question,
+                              fed_entity_get(poll, "question")))
         return POD_ERR_INVAL;
     for (size_t i = 0; i < poll->count; i++) {
         const struct fed_entity *ans = poll->fields[i].entity;
@@ -266,8 +266,8 @@ read_poll(const struct fed_entity *poll, struct store_poll *out)
         if (!ans || strcmp(poll->fields[i].name, "poll_answer") != 0)
             continue;
         if (out->answer_count == STORE_POLL_MAX_ANSWERS ||
-            !copy_fits(out->answers[out->answer_count], sizeof out->answers[0],
-                       fed_entity_get(ans, "answer")))
+            !social_fed_copy_fits(out->answers[out->answer_count], sizeof out->answers[0],
+                                  fed_entity_get(ans, "answer")))
             return POD_ERR_INVAL;
         out->answer_count++;
     }
@@ -394,7 +394,8 @@ apply_status_message(struct store_txn *txn, const struct social_fed_in *in, stru
     if (rc != POD_ERR_NOTFOUND)
         return rc;
     memset(&p, 0, sizeof p);
-    if (!copy_fits(p.guid, sizeof p.guid, guid) || !text || strlen(text) > STORE_POST_TEXT_MAX) {
+    if (!social_fed_copy_fits(p.guid, sizeof p.guid, guid) || !text ||
+        strlen(text) > STORE_POST_TEXT_MAX) {
         pod_why(why, why_len, "post GUID or text too long");
         return POD_ERR_INVAL;
     }
@@ -402,11 +403,11 @@ apply_status_message(struct store_txn *txn, const struct social_fed_in *in, stru
     p.type = STORE_POST_STATUS;
     p.public = pub;
     p.text = text;
-    copy_cut(p.provider, sizeof p.provider, fed_entity_get(e, "provider_display_name"));
+    social_fed_copy_cut(p.provider, sizeof p.provider, fed_entity_get(e, "provider_display_name"));
     if (loc) {
-        copy_cut(p.address, sizeof p.address, fed_entity_get(loc, "address"));
-        copy_cut(p.lat, sizeof p.lat, fed_entity_get(loc, "lat"));
-        copy_cut(p.lng, sizeof p.lng, fed_entity_get(loc, "lng"));
+        social_fed_copy_cut(p.address, sizeof p.address, fed_entity_get(loc, "address"));
+        social_fed_copy_cut(p.lat, sizeof p.lat, fed_entity_get(loc, "lat"));
+        social_fed_copy_cut(p.lng, sizeof p.lng, fed_entity_get(loc, "lng"));
     }
     p.created_at = social_fed_entity_time(e, "created_at", in->now);
     if (pe && read_poll(pe, &poll) != POD_OK) {
@@ -431,7 +432,7 @@ apply_reshare(struct store_txn *txn, const struct social_fed_in *in, struct pod_
     if (rc != POD_ERR_NOTFOUND)
         return rc;
     memset(&p, 0, sizeof p);
-    if (!copy_fits(p.guid, sizeof p.guid, guid)) {
+    if (!social_fed_copy_fits(p.guid, sizeof p.guid, guid)) {
         pod_why(why, why_len, "reshare GUID too long");
         return POD_ERR_INVAL;
     }
@@ -686,7 +687,32 @@ take_avatar(char *out, size_t cap, const char *url)
     if (!url[0])
         out[0] = '\0';
     else if (is_http_url(url) && strlen(url) < cap)
-        copy_fits(out, cap, url);
+        social_fed_copy_fits(out, cap, url);
+}
+
+void
+social_fed_take_profile(struct store_person *p, const struct fed_entity *profile, int64_t now)
+{
+    const char *first = fed_entity_get(profile, "first_name");
+    const char *last = fed_entity_get(profile, "last_name");
+    bool searchable = true;
+
+    if (first || last) {
+        social_fed_copy_cut(p->first_name, sizeof p->first_name, first);
+        social_fed_copy_cut(p->last_name, sizeof p->last_name, last);
+    } else if (fed_entity_get(profile, "full_name")) {
+        social_fed_copy_cut(p->first_name, sizeof p->first_name,
+                            fed_entity_get(profile, "full_name"));
+        p->last_name[0] = '\0';
+    }
+    take_avatar(p->avatar_large, sizeof p->avatar_large, fed_entity_get(profile, "image_url"));
+    take_avatar(p->avatar_medium, sizeof p->avatar_medium,
+                fed_entity_get(profile, "image_url_medium"));
+    take_avatar(p->avatar_small, sizeof p->avatar_small,
+                fed_entity_get(profile, "image_url_small"));
+    (void)fed_entity_get_bool(profile, "searchable", &searchable);
+    p->searchable = searchable;
+    p->updated_at = now;
 }
 
 static int
@@ -695,9 +721,7 @@ apply_profile(struct store_txn *txn, const struct social_fed_in *in, char *why, 
     static const char *const extended[] = {"bio", "birthday", "gender", "location"};
     const struct fed_entity *e = in->entity;
     struct store_person p = *in->sender;
-    bool pub = false, searchable = true;
-    const char *first = fed_entity_get(e, "first_name");
-    const char *last = fed_entity_get(e, "last_name");
+    bool pub = false;
 
     if (p.username[0]) {
         pod_why(why, why_len, "profile of a local person over federation");
@@ -710,19 +734,7 @@ apply_profile(struct store_txn *txn, const struct social_fed_in *in, char *why, 
             return POD_ERR_AUTH;
         }
     }
-    if (first || last) {
-        copy_cut(p.first_name, sizeof p.first_name, first);
-        copy_cut(p.last_name, sizeof p.last_name, last);
-    } else if (fed_entity_get(e, "full_name")) {
-        copy_cut(p.first_name, sizeof p.first_name, fed_entity_get(e, "full_name"));
-        p.last_name[0] = '\0';
-    }
-    take_avatar(p.avatar_large, sizeof p.avatar_large, fed_entity_get(e, "image_url"));
-    take_avatar(p.avatar_medium, sizeof p.avatar_medium, fed_entity_get(e, "image_url_medium"));
-    take_avatar(p.avatar_small, sizeof p.avatar_small, fed_entity_get(e, "image_url_small"));
-    (void)fed_entity_get_bool(e, "searchable", &searchable);
-    p.searchable = searchable;
-    p.updated_at = in->now;
+    social_fed_take_profile(&p, e, in->now);
     return store_person_update(txn, &p);
 }
 

@@ -65,56 +65,6 @@ social_fed_apply_account_deletion(struct store_txn *txn, const struct social_fed
 
 /* ------------------------------------------------------------ migration */
 
-/* Copies s into out when it fits (cut at a UTF-8 boundary otherwise). */
-static void
-copy_cut(char *out, size_t cap, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(out, s ? s : "", n);
-    out[n] = '\0';
-}
-
-/* An absolute http(s) avatar URL replaces the old one; anything else
- * (absent, relative like diaspora*'s default) keeps it. */
-static void
-take_avatar(char *out, size_t cap, const char *url)
-{
-    if (url && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) &&
-        strlen(url) < cap)
-        memcpy(out, url, strlen(url) + 1);
-}
-
-/* The nested profile onto person p (names, avatars, searchable). */
-static void
-take_profile(struct store_person *p, const struct fed_entity *profile, int64_t now)
-{
-    const char *first = fed_entity_get(profile, "first_name");
-    const char *last = fed_entity_get(profile, "last_name");
-    bool searchable = true;
-
-    if (first || last) {
-        copy_cut(p->first_name, sizeof p->first_name, first);
-        copy_cut(p->last_name, sizeof p->last_name, last);
-    } else if (fed_entity_get(profile, "full_name")) {
-        copy_cut(p->first_name, sizeof p->first_name, fed_entity_get(profile, "full_name"));
-        p->last_name[0] = '\0';
-    }
-    take_avatar(p->avatar_large, sizeof p->avatar_large, fed_entity_get(profile, "image_url"));
-    take_avatar(p->avatar_medium, sizeof p->avatar_medium,
-                fed_entity_get(profile, "image_url_medium"));
-    take_avatar(p->avatar_small, sizeof p->avatar_small,
-                fed_entity_get(profile, "image_url_small"));
-    (void)fed_entity_get_bool(profile, "searchable", &searchable);
-    p->searchable = searchable;
-    p->updated_at = now;
-}
-
 /* Checks signature (base64, RSA-SHA256) over "AccountMigration:old:new"
  * with pub_pem. */
 static int
@@ -333,7 +283,7 @@ social_fed_apply_account_migration(struct store_txn *txn, const struct social_fe
         rc = store_person_update(txn, &old_p);
     }
     if (rc == POD_OK) {
-        take_profile(&new_p, profile, in->now);
+        social_fed_take_profile(&new_p, profile, in->now);
         rc = store_person_update(txn, &new_p);
     }
     if (rc != POD_OK)

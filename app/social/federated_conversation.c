@@ -21,21 +21,6 @@
 
 #define NESTED_MAX 64 /* nested messages of one conversation taken */
 
-/* Copies s into out (cap bytes), cut at a UTF-8 character boundary. */
-static void
-copy_cut(char *out, size_t cap, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(out, s ? s : "", n);
-    out[n] = '\0';
-}
-
 /* True when the ';'-separated diaspora* ID list names did (any case). */
 static bool
 listed(const char *list, const char *did)
@@ -217,7 +202,7 @@ social_fed_apply_conversation(struct store_txn *txn, const struct social_fed_in 
     }
     memset(&c, 0, sizeof c);
     memcpy(c.guid, guid, strlen(guid) + 1);
-    copy_cut(c.subject, sizeof c.subject, fed_entity_get(e, "subject"));
+    social_fed_copy_cut(c.subject, sizeof c.subject, fed_entity_get(e, "subject"));
     c.author = in->sender->id;
     c.participants[c.participant_count++] = c.author;
     c.participants[c.participant_count++] = me.id;

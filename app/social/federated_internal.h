@@ -26,6 +26,19 @@
 #include "store/people.h"
 #include "store/posts.h"
 
+/* Copies s into out (cap bytes) when it fits; false otherwise. */
+bool social_fed_copy_fits(char *out, size_t cap, const char *s);
+
+/* Copies at most cap-1 bytes of s (NULL: "") into out, cut at a UTF-8
+ * character boundary. */
+void social_fed_copy_cut(char *out, size_t cap, const char *s);
+
+/* The base part of a <profile> entity onto remote person p: names
+ * (first/last, or full_name), avatars (absolute http(s) URLs replace,
+ * an empty one clears, an absent one keeps), searchable; updated_at =
+ * now. Nothing is written to the store. */
+void social_fed_take_profile(struct store_person *p, const struct fed_entity *profile, int64_t now);
+
 /* Case-insensitive equality of two diaspora* IDs (false when one is NULL). */
 bool social_fed_same_did(const char *a, const char *b);
 
