@@ -1,12 +1,9 @@
 #include "task/fed_inbox_task.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/arena.h"
 #include "core/error.h"
@@ -16,6 +13,7 @@
 #include "federation/inbound.h"
 #include "store/fed_inbox.h"
 #include "store/store.h"
+#include "task/runner.h"
 
 #define BACKOFF_SLOTS 64
 
@@ -27,25 +25,9 @@ struct backoff {
 struct task_fed_inbox {
     struct store *store;
     struct fed_discovery *discovery;
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards stop, wake, finished */
-    pthread_cond_t cond;
-    bool stop;
-    bool wake;
-    bool finished;
+    struct task_runner *runner;
     struct backoff backoff[BACKOFF_SLOTS]; /* the thread's own */
 };
-
-static bool
-stopping(struct task_fed_inbox *t)
-{
-    bool s;
-
-    pthread_mutex_lock(&t->lock);
-    s = t->stop;
-    pthread_mutex_unlock(&t->lock);
-    return s;
-}
 
 static int64_t
 wall_now(void)
@@ -146,8 +128,9 @@ handle(struct task_fed_inbox *t, const struct store_inbox_item *it)
         break;
     case FED_INBOUND_RETRY:
     default:
-        if (!drv_net_uplink_up()) {
-            /* Our own link is down: not the delivery's fault, not counted. */
+        if (!drv_net_uplink_up() || !drv_clock_wall_trusted()) {
+            /* Our own link is down (or the clock not set, so TLS cannot
+             * check certificates): not the delivery's fault, not counted. */
             backoff_set(t, it->id, 1);
             LOG_INFO("federation", "delivery #%llu waits for the uplink: %s", id, why);
             return;
@@ -177,7 +160,7 @@ drain(struct task_fed_inbox *t)
     unsigned char buf[4096];
     uint64_t after = 0;
 
-    while (!stopping(t)) {
+    while (!task_runner_stopping(t->runner)) {
         struct pod_arena a;
         struct store_inbox_item it;
         struct backoff *b;
@@ -199,55 +182,29 @@ drain(struct task_fed_inbox *t)
     }
 }
 
-static void *
-inbox_main(void *arg)
+/* One walk over the queue, then a pause of TASK_FED_INBOX_POLL_S. */
+static uint64_t
+inbox_step(struct task_runner *r, void *ctx)
 {
-    struct task_fed_inbox *t = arg;
-    struct timespec until;
-
-    pthread_mutex_lock(&t->lock);
-    t->wake = true;
-    while (!t->stop) {
-        if (!t->wake) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += TASK_FED_INBOX_POLL_S;
-            if (pthread_cond_timedwait(&t->cond, &t->lock, &until) == ETIMEDOUT)
-                t->wake = true;
-            continue;
-        }
-        t->wake = false;
-        pthread_mutex_unlock(&t->lock);
-        drain(t);
-        pthread_mutex_lock(&t->lock);
-    }
-    t->finished = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    return NULL;
+    (void)r;
+    drain(ctx);
+    return TASK_FED_INBOX_POLL_S * 1000u;
 }
 
 int
 task_fed_inbox_start(struct task_fed_inbox **out, struct store *st, struct fed_discovery *discovery)
 {
     struct task_fed_inbox *t = calloc(1, sizeof *t);
-    pthread_attr_t attr;
     int rc;
 
     if (!t)
         return POD_ERR_NOMEM;
     t->store = st;
     t->discovery = discovery;
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->cond, NULL);
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 512 * 1024);
-    rc = pthread_create(&t->thread, &attr, inbox_main, t);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        pthread_mutex_destroy(&t->lock);
-        pthread_cond_destroy(&t->cond);
+    rc = task_runner_start(&t->runner, "federation inbox", 512 * 1024, inbox_step, t);
+    if (rc != POD_OK) {
         free(t);
-        return POD_ERR_NOMEM;
+        return rc;
     }
     *out = t;
     return POD_OK;
@@ -256,36 +213,15 @@ task_fed_inbox_start(struct task_fed_inbox **out, struct store *st, struct fed_d
 void
 task_fed_inbox_wake(struct task_fed_inbox *t)
 {
-    if (!t)
-        return;
-    pthread_mutex_lock(&t->lock);
-    t->wake = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
+    if (t)
+        task_runner_wake(t->runner);
 }
 
 void
 task_fed_inbox_stop(struct task_fed_inbox *t)
 {
-    struct timespec deadline;
-    bool finished;
-
-    if (!t)
-        return;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 2;
-    pthread_mutex_lock(&t->lock);
-    t->stop = true;
-    pthread_cond_broadcast(&t->cond);
-    while (!t->finished)
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
-            break;
-    finished = t->finished;
-    pthread_mutex_unlock(&t->lock);
-    if (!finished) /* the store must outlive the thread: wait for it */
-        LOG_INFO("federation", "stopping: waiting for the delivery being processed");
-    pthread_join(t->thread, NULL);
-    pthread_mutex_destroy(&t->lock);
-    pthread_cond_destroy(&t->cond);
-    free(t);
+    /* A delivery being processed holds store transactions outside
+     * enter/leave: wait for it, however long its discovery takes. */
+    if (t)
+        task_runner_stop(t->runner, 0, free);
 }

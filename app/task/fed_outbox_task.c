@@ -1,7 +1,6 @@
 #include "task/fed_outbox_task.h"
 
-#include <errno.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +19,16 @@
 #include "http/http.h"
 #include "store/accounts.h"
 #include "store/people.h"
+#include "task/runner.h"
 
 struct task_fed_outbox {
     struct store *store;
     struct http_client *http;
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards stop and wake, and every store access */
-    pthread_cond_t cond;
-    bool stop;
-    bool wake;
-    bool finished;
-    /* The uplink (see the header); guarded by lock. */
-    int64_t paused_since; /* wall seconds; 0: sending */
-    bool paused_by_link;  /* no interface up (else: no pod reachable) */
-    int64_t next_probe;   /* paused, no pod reachable: next try */
+    struct task_runner *runner;
+    /* The uplink (see the header); the thread's own, inside enter/leave. */
+    _Atomic int64_t paused_since; /* wall seconds; 0: sending (read by the admin page) */
+    bool paused_by_link;          /* no interface up (else: no pod reachable) */
+    int64_t next_probe;           /* paused, no pod reachable: next try */
     char dark[TASK_FED_OUTBOX_DARK_HOSTS][STORE_OUTBOX_HOST_MAX + 1]; /* unreachable in a row */
     unsigned n_dark;
 };
@@ -151,7 +146,7 @@ task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *jo
     return rc;
 }
 
-/* Takes the due job and builds its body; lock held. POD_ERR_NOTFOUND with
+/* Takes the due job and builds its body; inside enter/leave. POD_ERR_NOTFOUND with
  * *next_due set (or 0) when nothing is due. A job whose body cannot be
  * built counts as a failed attempt (why set, *body NULL). */
 static int
@@ -183,7 +178,7 @@ take_due(struct task_fed_outbox *t, struct pod_arena *a, struct store_outbox_job
     return rc;
 }
 
-/* Records the outcome of job; lock held. */
+/* Records the outcome of job; inside enter/leave. */
 static void
 finish(struct task_fed_outbox *t, const struct store_outbox_job *job, bool sent, bool ok,
        const char *why)
@@ -258,30 +253,19 @@ send_body(struct task_fed_outbox *t, const struct store_outbox_job *job, const c
     return ok;
 }
 
-/* Waits for a wake, the stop, the next due job or the poll interval. */
-static void
-sleep_until(struct task_fed_outbox *t, int64_t next_due)
+/* How long to pause before the next step: until the next due job (wall
+ * seconds; 0: none), at most the poll interval. */
+static uint64_t
+pause_until(int64_t next_due)
 {
-    struct timespec ts;
     int64_t wait_ms = TASK_FED_OUTBOX_POLL_MS, now = drv_clock_wall();
 
     if (next_due > 0 && (next_due - now) * 1000 < wait_ms)
         wait_ms = next_due > now ? (next_due - now) * 1000 : 200; /* never spin */
-    if (t->wake || t->stop)
-        return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += wait_ms / 1000;
-    ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    while (!t->wake && !t->stop)
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) == ETIMEDOUT)
-            break;
+    return (uint64_t)wait_ms;
 }
 
-/* Starts a pause (lock held). */
+/* Starts a pause (inside enter/leave). */
 static void
 pause_sending(struct task_fed_outbox *t, bool by_link, int64_t now)
 {
@@ -299,7 +283,7 @@ pause_sending(struct task_fed_outbox *t, bool by_link, int64_t now)
                  t->n_dark, TASK_FED_OUTBOX_PROBE_S);
 }
 
-/* Ends a pause (lock held): every job due now, the paused time not
+/* Ends a pause (inside enter/leave): every job due now, the paused time not
  * counted in their age. */
 static void
 resume_sending(struct task_fed_outbox *t, int64_t now)
@@ -327,11 +311,13 @@ resume_sending(struct task_fed_outbox *t, int64_t now)
     LOG_INFO("federation", "uplink back after %lld s: deliveries resumed", (long long)paused_for);
 }
 
-/* Before a job (lock held): false while sending is paused. A pause by
+/* Before a job (inside enter/leave): false while sending is paused. A pause by
  * "no pod reachable" lets one job through every TASK_FED_OUTBOX_PROBE_S. */
 static bool
 may_send(struct task_fed_outbox *t, int64_t now)
 {
+    if (!drv_clock_wall_trusted())
+        return false; /* no signing, no TLS before NTP (drivers/clock) */
     if (!drv_net_uplink_up()) {
         pause_sending(t, true, now);
         return false;
@@ -348,7 +334,7 @@ may_send(struct task_fed_outbox *t, int64_t now)
     return true;
 }
 
-/* After a send (lock held): true when the failure must not count, because
+/* After a send (inside enter/leave): true when the failure must not count, because
  * sending is (now) paused. */
 static bool
 uplink_after_send(struct task_fed_outbox *t, const struct store_outbox_job *job, bool ok,
@@ -379,20 +365,15 @@ uplink_after_send(struct task_fed_outbox *t, const struct store_outbox_job *job,
 int64_t
 task_fed_outbox_paused_since(struct task_fed_outbox *t)
 {
-    int64_t since;
-
-    if (!t)
-        return 0;
-    pthread_mutex_lock(&t->lock);
-    since = t->paused_since;
-    pthread_mutex_unlock(&t->lock);
-    return since;
+    return t ? atomic_load(&t->paused_since) : 0;
 }
 
-static void *
-outbox_main(void *arg)
+/* One job: taken and built inside enter/leave, sent outside, its outcome
+ * recorded inside again (a stop meanwhile leaves it queued). */
+static uint64_t
+outbox_step(struct task_runner *r, void *ctx)
 {
-    struct task_fed_outbox *t = arg;
+    struct task_fed_outbox *t = ctx;
     struct store_outbox_job job;
     unsigned char block[4096];
     struct pod_arena a;
@@ -400,72 +381,57 @@ outbox_main(void *arg)
     char why[STORE_OUTBOX_WHY_MAX + 1], *body;
     int64_t next_due;
     size_t len = 0;
-    bool ok, unreachable;
+    bool ok, unreachable = false;
     int rc;
 
-    pthread_mutex_lock(&t->lock);
-    while (!t->stop) {
-        t->wake = false;
-        if (!may_send(t, drv_clock_wall())) {
-            sleep_until(t, 0);
-            continue;
+    if (!task_runner_enter(r))
+        return TASK_RUNNER_IDLE;
+    if (!may_send(t, drv_clock_wall())) {
+        task_runner_leave(r);
+        return TASK_FED_OUTBOX_POLL_MS;
+    }
+    pod_arena_init(&a, block, sizeof block, TASK_FED_OUTBOX_ARENA_LIMIT);
+    why[0] = '\0';
+    rc = take_due(t, &a, &job, &body, &len, &ctype, why, sizeof why, &next_due);
+    task_runner_leave(r);
+    if (rc != POD_OK) {
+        pod_arena_free(&a);
+        if (rc != POD_ERR_NOTFOUND) {
+            LOG_ERR("federation", "cannot read the outbox: %s", pod_strerror(rc));
+            next_due = 0;
         }
-        pod_arena_init(&a, block, sizeof block, TASK_FED_OUTBOX_ARENA_LIMIT);
-        why[0] = '\0';
-        rc = take_due(t, &a, &job, &body, &len, &ctype, why, sizeof why, &next_due);
-        if (rc != POD_OK) {
-            pod_arena_free(&a);
-            if (rc != POD_ERR_NOTFOUND) {
-                LOG_ERR("federation", "cannot read the outbox: %s", pod_strerror(rc));
-                next_due = 0;
-            }
-            sleep_until(t, next_due);
-            continue;
-        }
-        pthread_mutex_unlock(&t->lock);
-        unreachable = false;
-        ok = body && send_body(t, &job, body, len, ctype, &unreachable, why, sizeof why);
-        pthread_mutex_lock(&t->lock);
-        if (body && !t->stop && uplink_after_send(t, &job, ok, unreachable, drv_clock_wall())) {
-            pod_arena_free(&a); /* not counted: tried again when the uplink is back */
-            continue;
-        }
-        if (!t->stop) {
+        return pause_until(next_due);
+    }
+    ok = body && send_body(t, &job, body, len, ctype, &unreachable, why, sizeof why);
+    if (task_runner_enter(r)) {
+        /* A failure while the uplink is down is not counted: the job is
+         * tried again when it is back. */
+        if (!body || !uplink_after_send(t, &job, ok, unreachable, drv_clock_wall())) {
             if (!ok)
                 LOG_INFO("federation", "delivery to %s failed (attempt %u): %s", job.url,
                          job.attempts + 1, why);
             finish(t, &job, body != NULL, ok, why);
         }
-        pod_arena_free(&a);
+        task_runner_leave(r);
     }
-    t->finished = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    return NULL;
+    pod_arena_free(&a);
+    return TASK_RUNNER_AGAIN;
 }
 
 int
 task_fed_outbox_start(struct task_fed_outbox **out, struct store *st, struct http_client *http)
 {
     struct task_fed_outbox *t = calloc(1, sizeof *t);
-    pthread_attr_t attr;
     int rc;
 
     if (!t)
         return POD_ERR_NOMEM;
     t->store = st;
     t->http = http;
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->cond, NULL);
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 512 * 1024);
-    rc = pthread_create(&t->thread, &attr, outbox_main, t);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        pthread_mutex_destroy(&t->lock);
-        pthread_cond_destroy(&t->cond);
+    rc = task_runner_start(&t->runner, "federation outbox", 512 * 1024, outbox_step, t);
+    if (rc != POD_OK) {
         free(t);
-        return POD_ERR_NOMEM;
+        return rc;
     }
     *out = t;
     return POD_OK;
@@ -474,39 +440,15 @@ task_fed_outbox_start(struct task_fed_outbox **out, struct store *st, struct htt
 void
 task_fed_outbox_wake(struct task_fed_outbox *t)
 {
-    if (!t)
-        return;
-    pthread_mutex_lock(&t->lock);
-    t->wake = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
+    if (t)
+        task_runner_wake(t->runner);
 }
 
 void
 task_fed_outbox_stop(struct task_fed_outbox *t)
 {
-    struct timespec deadline;
-    bool finished;
-
-    if (!t)
-        return;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += TASK_FED_OUTBOX_TIMEOUT_MS / 1000 + 5;
-    pthread_mutex_lock(&t->lock);
-    t->stop = true;
-    pthread_cond_broadcast(&t->cond);
-    while (!t->finished)
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
-            break;
-    finished = t->finished;
-    pthread_mutex_unlock(&t->lock);
-    if (finished) {
-        pthread_join(t->thread, NULL);
-        pthread_mutex_destroy(&t->lock);
-        pthread_cond_destroy(&t->cond);
-        free(t);
-    } else {
-        LOG_WARN("federation", "stopping while a delivery is still in flight");
-        pthread_detach(t->thread);
-    }
+    /* A delivery in flight is given its timeout; after that the thread
+     * ends on its own, without the store. */
+    if (t)
+        task_runner_stop(t->runner, TASK_FED_OUTBOX_TIMEOUT_MS + 5000, free);
 }

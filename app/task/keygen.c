@@ -1,7 +1,5 @@
 #include "task/keygen.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +11,14 @@
 #include "drivers/clock/clock.h"
 #include "store/accounts.h"
 #include "store/store.h"
+#include "task/runner.h"
 
 #define SCAN_BATCH 8
 
 struct task_keygen {
     struct store *store;
     unsigned bits;
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards stop and wake, and every store access */
-    pthread_cond_t cond;
-    bool stop;
-    bool wake;
-    bool finished; /* the thread has left its loop */
+    struct task_runner *runner;
 };
 
 struct scan {
@@ -47,7 +41,7 @@ collect_keyless(const struct store_user *u, void *ctx)
     return s->count == SCAN_BATCH ? 1 : 0;
 }
 
-/* Lists up to SCAN_BATCH users without keys; lock held by the caller. */
+/* Lists up to SCAN_BATCH users without keys (inside task_runner_enter). */
 static int
 find_keyless(struct task_keygen *t, struct scan *s)
 {
@@ -76,8 +70,7 @@ generate_for(struct task_keygen *t, const char *username)
         LOG_ERR("keygen", "key generation for %s failed: %s", username, pod_strerror(rc));
         return;
     }
-    pthread_mutex_lock(&t->lock);
-    if (!t->stop) {
+    if (task_runner_enter(t->runner)) {
         rc = store_txn_begin(t->store, true, &txn);
         if (rc == POD_OK)
             rc = store_user_keys_put(txn, username, priv, pub);
@@ -91,62 +84,47 @@ generate_for(struct task_keygen *t, const char *username)
                      (unsigned long long)(drv_clock_monotonic_ms() - t0));
         else if (rc != POD_ERR_NOTFOUND) /* the account was deleted meanwhile */
             LOG_ERR("keygen", "cannot store the key of %s: %s", username, pod_strerror(rc));
+        task_runner_leave(t->runner);
     }
-    pthread_mutex_unlock(&t->lock);
     memset(priv, 0, sizeof priv);
 }
 
-static void *
-keygen_main(void *arg)
+/* One scan: keys for up to SCAN_BATCH keyless users; again at once when
+ * more may wait. */
+static uint64_t
+keygen_step(struct task_runner *r, void *ctx)
 {
-    struct task_keygen *t = arg;
+    struct task_keygen *t = ctx;
     struct scan s;
+    int rc;
 
-    pthread_mutex_lock(&t->lock);
-    t->wake = true;
-    while (!t->stop) {
-        if (!t->wake) {
-            pthread_cond_wait(&t->cond, &t->lock);
-            continue;
-        }
-        t->wake = false;
-        if (find_keyless(t, &s) != POD_OK) {
-            LOG_ERR("keygen", "cannot list users");
-            continue;
-        }
-        if (s.count == SCAN_BATCH)
-            t->wake = true; /* more may wait */
-        pthread_mutex_unlock(&t->lock);
-        for (size_t i = 0; i < s.count; i++)
-            generate_for(t, s.names[i]);
-        pthread_mutex_lock(&t->lock);
+    if (!task_runner_enter(r))
+        return TASK_RUNNER_IDLE;
+    rc = find_keyless(t, &s);
+    task_runner_leave(r);
+    if (rc != POD_OK) {
+        LOG_ERR("keygen", "cannot list users");
+        return TASK_RUNNER_IDLE;
     }
-    t->finished = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    return NULL;
+    for (size_t i = 0; i < s.count && !task_runner_stopping(r); i++)
+        generate_for(t, s.names[i]);
+    return s.count == SCAN_BATCH ? TASK_RUNNER_AGAIN : TASK_RUNNER_IDLE;
 }
 
 int
 task_keygen_start(struct task_keygen **out, struct store *st, unsigned bits)
 {
     struct task_keygen *t = calloc(1, sizeof *t);
-    pthread_attr_t attr;
     int rc;
 
     if (!t)
         return POD_ERR_NOMEM;
     t->store = st;
     t->bits = bits;
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->cond, NULL);
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    rc = pthread_create(&t->thread, &attr, keygen_main, t);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    rc = task_runner_start(&t->runner, "keygen", 256 * 1024, keygen_step, t);
+    if (rc != POD_OK) {
         free(t);
-        return POD_ERR_NOMEM;
+        return rc;
     }
     *out = t;
     return POD_OK;
@@ -155,40 +133,15 @@ task_keygen_start(struct task_keygen **out, struct store *st, unsigned bits)
 void
 task_keygen_wake(struct task_keygen *t)
 {
-    if (!t)
-        return;
-    pthread_mutex_lock(&t->lock);
-    t->wake = true;
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
+    if (t)
+        task_runner_wake(t->runner);
 }
 
 void
 task_keygen_stop(struct task_keygen *t)
 {
-    struct timespec deadline;
-    bool finished;
-
-    if (!t)
-        return;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 2;
-    pthread_mutex_lock(&t->lock);
-    t->stop = true;
-    pthread_cond_broadcast(&t->cond);
-    while (!t->finished)
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &deadline) == ETIMEDOUT)
-            break;
-    finished = t->finished;
-    pthread_mutex_unlock(&t->lock);
-    if (finished) {
-        pthread_join(t->thread, NULL);
-        pthread_mutex_destroy(&t->lock);
-        pthread_cond_destroy(&t->cond);
-        free(t);
-    } else {
-        /* Mid-generation: it will see stop and leave without the store. */
-        LOG_INFO("keygen", "stopping while a key is being generated; it is made again at start");
-        pthread_detach(t->thread);
-    }
+    /* Mid-generation the thread ends on its own without the store; the
+     * key is made again at the next start. */
+    if (t)
+        task_runner_stop(t->runner, 2000, free);
 }

@@ -8,11 +8,13 @@ naming every pod ("pod-a.test" ...), which `ip netns exec` shows as its
 /etc/hosts. cut(name) unplugs a pod's cable at the switch (the link goes
 down as a pulled cable would), restore(name) plugs it back. A test CA
 signs one certificate per host; pods trust the CA through --ca-bundle.
+NetPod.restart() crashes a pod (kill -9) and starts it on the same data.
 close() removes everything it made. Needs root (CAP_NET_ADMIN).
 """
 import os
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -131,6 +133,7 @@ class NetPod(podlib.Pod):
         self.net, self.name = net, name
         self.address = net.address(name)
         self.host = net.host(name)
+        self.earlier_output = ""  # the logs of runs before restart()
 
     def args(self):
         d = self.net.dir
@@ -155,3 +158,17 @@ class NetPod(podlib.Pod):
             except OSError:
                 time.sleep(0.05)
         raise AssertionError("plugpod did not listen within %ss: %s" % (timeout, self.output()))
+
+    def output(self):
+        return self.earlier_output + super().output()
+
+    def restart(self, sig=signal.SIGKILL):
+        """Stops the pod with sig (SIGKILL: a crash, nothing is tidied up)
+        and starts it again on the same data directory. The earlier run's
+        log stays in output()."""
+        self.stop(sig)
+        self.earlier_output = self.output()
+        if self.log_path and os.path.exists(self.log_path):
+            os.unlink(self.log_path)
+        self.log_path = None
+        return self.start()
