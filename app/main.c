@@ -35,16 +35,24 @@
 #include "crypto/crypto.h"
 #include "crypto/password.h"
 #include "crypto/tls_cert.h"
+#include "drivers/button/button.h"
 #include "drivers/clock/clock.h"
+#include "drivers/led/led.h"
+#include "drivers/net/net.h"
+#include "drivers/storage/storage.h"
+#include "drivers/watchdog/watchdog.h"
 #include "federation/discovery_client.h"
 #include "http/addr_guard.h"
 #include "http/http.h"
+#include "net/mdns.h"
+#include "net/mdns_proto.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
 #include "task/fed_outbox_task.h"
 #include "task/fed_inbox_task.h"
 #include "task/keygen.h"
+#include "task/reset.h"
 #include "web/server.h"
 
 struct serve_opts {
@@ -57,6 +65,7 @@ struct serve_opts {
     int https_port;
     int http_port;
     bool dev;
+    const char *mdns; /* --mdns NAME: the mDNS name, "off": none, NULL: Kconfig */
     unsigned request_timeout_ms;
     struct http_guard guard; /* --allow-net: addresses outbound requests may reach anyway */
     char host_buf[300];
@@ -71,6 +80,7 @@ usage(FILE *out)
                  "                     [--http-port N] [--cert PEM --key PEM] [--ca-bundle PEM]\n"
                  "                     [--bind ADDR] [--dev] [--config FILE] [--log-level LEVEL]\n"
                  "                     [--request-timeout-ms N] [--allow-net CIDR]...\n"
+                 "                     [--mdns NAME|off]\n"
                  "       plugpod config list [--data DIR]\n"
                  "       plugpod config get NAME [--data DIR]\n"
                  "       plugpod config set NAME VALUE [--data DIR]\n"
@@ -92,6 +102,7 @@ fail(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    drv_led_set(DRV_LED_ERROR); /* no-op without an LED */
     exit(1);
 }
 
@@ -171,6 +182,8 @@ apply_conf_key(const char *key, const char *value, int line, void *ctx)
         o->key = conf_keep(o, value);
     else if (!strcmp(key, "ca_bundle"))
         o->ca_bundle = conf_keep(o, value);
+    else if (!strcmp(key, "mdns"))
+        o->mdns = conf_keep(o, value);
     else if (!strcmp(key, "allow_net"))
         allow_net(o, value, "allow_net");
     else if (!strcmp(key, "https_port"))
@@ -258,6 +271,8 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
             allow_net(o, need_arg(argc, argv, &i), "--allow-net");
         else if (!strcmp(a, "--dev"))
             o->dev = true;
+        else if (!strcmp(a, "--mdns"))
+            o->mdns = need_arg(argc, argv, &i);
         else if (!strcmp(a, "--request-timeout-ms"))
             o->request_timeout_ms = parse_ms(need_arg(argc, argv, &i), "--request-timeout-ms");
         else if (!strcmp(a, "--log-level")) {
@@ -285,6 +300,19 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
     }
     if (!pod_host_valid(o->host))
         fail("--host must be a lowercase host name with an optional :port, not '%s'", o->host);
+    if (!o->mdns) {
+#ifdef CONFIG_POD_MDNS
+        o->mdns = CONFIG_POD_MDNS_NAME;
+#else
+        o->mdns = "off";
+#endif
+    }
+    if (strcmp(o->mdns, "off")) {
+        static struct mdns_host check;
+        if (mdns_host_set_name(&check, o->mdns) != POD_OK)
+            fail("--mdns must be a host name (1 to 63 of a-z, 0-9, '-') or off, not '%s'",
+                 o->mdns);
+    }
 }
 
 /* Prepares the PEM civetweb serves from: the administrator's certificate
@@ -413,15 +441,63 @@ outbound_start(const struct serve_opts *o, struct store *st, struct http_client 
     return true;
 }
 
+/* ---- board drivers (drivers/Kconfig): LED, watchdog, reset button */
+
+static char **main_argv;                    /* for the restart after a reset */
+static volatile sig_atomic_t reset_pending; /* enum drv_button_action */
+
+/* From the button's thread: stop the pod as SIGTERM would, then reset. */
+static void
+on_button(enum drv_button_action action, void *ctx)
+{
+    (void)ctx;
+    reset_pending = (sig_atomic_t)action;
+    kill(getpid(), SIGTERM);
+}
+
+struct alive_probe {
+    const char *bind;
+    int port;
+    bool http;
+};
+
+/* The watchdog is fed while this answers: the pod's own web server. */
+static bool
+web_alive(void *ctx)
+{
+    const struct alive_probe *p = ctx;
+
+    return drv_watchdog_http_alive(p->bind, p->port, p->http, 5000);
+}
+
+/* After a clean stop for the button: reset the data directory (the store
+ * is closed) and run the same command again (same pid, for supervisors). */
+static void
+reset_and_restart(const char *data_dir)
+{
+    int rc = reset_pending == DRV_BUTTON_RESET_FACTORY ? task_reset_factory(data_dir)
+                                                       : task_reset_settings(data_dir);
+
+    if (rc != POD_OK)
+        fail("reset of %s failed: %s", data_dir, pod_strerror(rc));
+    drv_led_set(DRV_LED_BOOTING);
+    execv("/proc/self/exe", main_argv);
+    fail("cannot start again after the reset: %s", strerror(errno));
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
     struct serve_opts o = {0};
     struct store *st = NULL;
     struct web_server *ws = NULL;
+    struct mdns_responder *mdns = NULL;
     struct task_keygen *keygen = NULL;
     struct task_fed_inbox *fedin = NULL;
     struct task_fed_outbox *fedout = NULL;
+    struct drv_watchdog *wd = NULL;
+    struct drv_button *button = NULL;
+    struct alive_probe probe;
     struct web_config wc = {0};
     static struct http_client http; /* big (TLS settings, trust store): not on the stack */
     static struct fed_discovery disc;
@@ -448,11 +524,25 @@ cmd_serve(int argc, char **argv)
      * administrator's own RES_OPTIONS wins. Before any thread starts. */
     setenv("RES_OPTIONS", "timeout:2 attempts:2", 0);
 
+    drv_led_init(CONFIG_POD_LED_NAME);
+    drv_led_set(DRV_LED_BOOTING);
+    drv_storage_init(o.data_dir, (uint64_t)CONFIG_POD_STORAGE_RESERVE_MB << 20);
     if (crypto_rng_init() != POD_OK)
         fail("cannot seed the random number generator from the platform");
     rc = store_open(&st, o.data_dir, NULL, why, sizeof why);
     if (rc != POD_OK)
         fail("%s", why);
+    /* A self-signed certificate about to be made is valid from "now": on a
+     * board without RTC wait a little for NTP (drivers/clock). */
+    path_join(pem, sizeof pem, o.data_dir, "tls/selfsigned.pem");
+    if (o.https_port && !o.cert && access(pem, R_OK) != 0 && !drv_clock_wall_trusted()) {
+        LOG_INFO("main", "waiting up to %d s for NTP before making the TLS certificate",
+                 CONFIG_POD_CLOCK_START_WAIT_S);
+        if (!drv_clock_wait_trusted(CONFIG_POD_CLOCK_START_WAIT_S * 1000u))
+            LOG_WARN("main",
+                     "wall time not trusted yet: the self-signed certificate may be dated wrong");
+    }
+    pem[0] = '\0';
     if (o.https_port)
         prepare_tls(&o, pem);
     record_start(st);
@@ -490,11 +580,42 @@ cmd_serve(int argc, char **argv)
         store_close(st);
         fail("%s", why);
     }
+    /* mDNS is a convenience: a LAN without it still reaches the pod by address. */
+    if (strcmp(o.mdns, "off") && mdns_start(&mdns, o.mdns, why, sizeof why) != POD_OK)
+        LOG_WARN("main", "%s; the pod is not announced on the LAN", why);
+    drv_led_set(drv_net_uplink_up() ? DRV_LED_SERVING : DRV_LED_NO_NETWORK);
+#ifdef CONFIG_POD_WATCHDOG
+    probe =
+        (struct alive_probe){o.bind, o.http_port ? o.http_port : o.https_port, o.http_port != 0};
+    rc = drv_watchdog_start(&wd, CONFIG_POD_WATCHDOG_DEVICE, CONFIG_POD_WATCHDOG_TIMEOUT_S,
+                            CONFIG_POD_WATCHDOG_TIMEOUT_S * 1000u / 3, web_alive, &probe);
+    if (rc == POD_ERR_NOTFOUND)
+        LOG_INFO("main", "no watchdog device %s: watchdog off", CONFIG_POD_WATCHDOG_DEVICE);
+    else if (rc != POD_OK)
+        LOG_ERR("main", "watchdog %s: %s", CONFIG_POD_WATCHDOG_DEVICE, pod_strerror(rc));
+#else
+    (void)probe;
+    (void)web_alive;
+#endif
+#if CONFIG_POD_BUTTON_KEY
+    rc =
+        drv_button_start(&button, CONFIG_POD_BUTTON_DEVICE, CONFIG_POD_BUTTON_KEY, on_button, NULL);
+    if (rc != POD_OK)
+        LOG_WARN("main", "no reset button (key %d): %s", CONFIG_POD_BUTTON_KEY, pod_strerror(rc));
+#else
+    (void)on_button;
+#endif
     LOG_INFO("main", "plugpod %s ready, data in %s", POD_VERSION, o.data_dir);
 
     for (;;) {
-        if (sigwait(&set, &sig) != 0)
+        struct timespec tick = {2, 0};
+
+        sig = sigtimedwait(&set, NULL, &tick);
+        if (sig < 0) { /* every 2 s: the LED follows the uplink */
+            if (CONFIG_POD_LED_NAME[0])
+                drv_led_set(drv_net_uplink_up() ? DRV_LED_SERVING : DRV_LED_NO_NETWORK);
             continue;
+        }
         if (sig == SIGHUP) {
             LOG_INFO("main", "SIGHUP ignored (restart the pod to apply configuration)");
             continue;
@@ -502,6 +623,7 @@ cmd_serve(int argc, char **argv)
         break;
     }
     LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    mdns_stop(mdns);
     web_server_stop(ws);
     task_keygen_stop(keygen);
     task_fed_inbox_stop(fedin);
@@ -512,6 +634,10 @@ cmd_serve(int argc, char **argv)
     }
     store_close(st);
     crypto_rng_free();
+    drv_button_stop(button);
+    drv_watchdog_stop(wd); /* last: a stop that hangs still resets the board */
+    if (reset_pending != DRV_BUTTON_NONE)
+        reset_and_restart(o.data_dir);
     LOG_INFO("main", "stopped");
     return 0;
 }
@@ -727,6 +853,7 @@ main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    main_argv = argv;
     if (!strcmp(argv[1], "serve"))
         return cmd_serve(argc - 2, argv + 2);
     if (!strcmp(argv[1], "config"))

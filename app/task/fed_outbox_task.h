@@ -22,6 +22,9 @@
  * case the earliest job is tried every TASK_FED_OUTBOX_PROBE_S seconds.
  * When the uplink is back every job becomes due at once and the paused
  * time is not counted in its age (store_outbox_resume).
+ *
+ * While wall time is not trusted yet (drivers/clock/clock.h: a board
+ * without RTC before NTP) nothing is signed or sent; jobs just wait.
  */
 #ifndef POD_TASK_FED_OUTBOX_TASK_H
 #define POD_TASK_FED_OUTBOX_TASK_H

@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "drivers/clock/clock.h"
+#include "drivers/storage/storage.h"
 #include "web/reply.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -181,6 +182,15 @@ prepare(struct web_req *req, const struct web_route **route_out)
         return web_reply_error_hdr(req, 405, "This address does not take that method.", allow);
     }
     req->method = method_override(req, bit);
+    /* Data partition nearly full (drivers/storage): nothing new is stored,
+     * but reading, signing in and out and deleting go on. */
+    if (req->method != WEB_GET && req->method != WEB_DELETE &&
+        strcmp(req->path, "/users/sign_in") != 0 && strcmp(req->path, "/users/sign_out") != 0 &&
+        !drv_storage_writable())
+        return web_reply_error(req, 507,
+                               "The pod's storage is nearly full, so nothing new can be saved. "
+                               "Reading and deleting still work; ask the administrator to "
+                               "free some space.");
     if (ri->query_string && web_form_parse_urlencoded(ri->query_string, strlen(ri->query_string),
                                                       &req->arena, &req->query) != POD_OK)
         return web_reply_error(req, 400, "The query string could not be read.");

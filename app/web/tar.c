@@ -3,6 +3,7 @@
  */
 #include "web/tar.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -57,10 +58,16 @@ tar_add_reserve(struct tar *t, const char *name, size_t size, int64_t mtime, int
     unsigned char *h;
     unsigned sum = 0;
 
-    if (nlen == 0 || nlen > TAR_NAME_MAX || (unsigned long long)size > TAR_SIZE_MAX) {
+    if (nlen == 0 || nlen > TAR_NAME_MAX) {
         *rc = POD_ERR_INVAL;
         return NULL;
     }
+#if SIZE_MAX > TAR_SIZE_MAX /* a 32-bit size_t always fits the header */
+    if (size > TAR_SIZE_MAX) {
+        *rc = POD_ERR_INVAL;
+        return NULL;
+    }
+#endif
     if (!t->buf || need == SIZE_MAX || need > t->cap - t->len) {
         *rc = POD_ERR_LIMIT;
         return NULL;
