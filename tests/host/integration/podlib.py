@@ -18,11 +18,21 @@ import http.client
 BINARY = os.environ.get("PLUGPOD_BINARY", "")
 
 
+_GIVEN_PORTS = set()
+
+
 def free_port():
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port that was free a moment ago on 127.0.0.1 and that this
+    process has not handed out before (the kernel may offer a port just
+    closed again, which once gave one pod the same port for HTTPS and
+    HTTP)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 class Pod:
