@@ -46,6 +46,7 @@
 #include "http/http.h"
 #include "net/mdns.h"
 #include "net/mdns_proto.h"
+#include "net/sntp.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
@@ -66,6 +67,8 @@ struct serve_opts {
     int http_port;
     bool dev;
     const char *mdns; /* --mdns NAME: the mDNS name, "off": none, NULL: Kconfig */
+    const char *sntp; /* --sntp SERVERS: NTP servers, "off": none, NULL: Kconfig */
+    bool sntp_no_set; /* --sntp-no-set: only log the offset, never change the clock */
     unsigned request_timeout_ms;
     struct http_guard guard; /* --allow-net: addresses outbound requests may reach anyway */
     char host_buf[300];
@@ -80,7 +83,8 @@ usage(FILE *out)
                  "                     [--http-port N] [--cert PEM --key PEM] [--ca-bundle PEM]\n"
                  "                     [--bind ADDR] [--dev] [--config FILE] [--log-level LEVEL]\n"
                  "                     [--request-timeout-ms N] [--allow-net CIDR]...\n"
-                 "                     [--mdns NAME|off]\n"
+                 "                     [--mdns NAME|off] [--sntp 'HOST[:PORT]...'|off]\n"
+                 "                     [--sntp-no-set]\n"
                  "       plugpod config list [--data DIR]\n"
                  "       plugpod config get NAME [--data DIR]\n"
                  "       plugpod config set NAME VALUE [--data DIR]\n"
@@ -273,6 +277,10 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
             o->dev = true;
         else if (!strcmp(a, "--mdns"))
             o->mdns = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--sntp"))
+            o->sntp = need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--sntp-no-set"))
+            o->sntp_no_set = true;
         else if (!strcmp(a, "--request-timeout-ms"))
             o->request_timeout_ms = parse_ms(need_arg(argc, argv, &i), "--request-timeout-ms");
         else if (!strcmp(a, "--log-level")) {
@@ -307,6 +315,17 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
         o->mdns = "off";
 #endif
     }
+    if (!o->sntp) {
+#ifdef CONFIG_POD_SNTP
+        o->sntp = CONFIG_POD_SNTP_SERVERS;
+#else
+        o->sntp = "off";
+#endif
+    }
+    if (strcmp(o->sntp, "off") && sntp_servers_valid(o->sntp) != POD_OK)
+        fail("--sntp must be off or 1 to %d servers (host or host:port, space-separated), not "
+             "'%s'",
+             SNTP_SERVERS_MAX, o->sntp);
     if (strcmp(o->mdns, "off")) {
         static struct mdns_host check;
         if (mdns_host_set_name(&check, o->mdns) != POD_OK)
@@ -492,6 +511,7 @@ cmd_serve(int argc, char **argv)
     struct store *st = NULL;
     struct web_server *ws = NULL;
     struct mdns_responder *mdns = NULL;
+    struct sntp_client *sntp = NULL;
     struct task_keygen *keygen = NULL;
     struct task_fed_inbox *fedin = NULL;
     struct task_fed_outbox *fedout = NULL;
@@ -532,6 +552,12 @@ cmd_serve(int argc, char **argv)
     rc = store_open(&st, o.data_dir, NULL, why, sizeof why);
     if (rc != POD_OK)
         fail("%s", why);
+    /* Early: the wait for a trusted clock below may depend on it. */
+    if (strcmp(o.sntp, "off")) {
+        struct sntp_config sc = {o.sntp, CONFIG_POD_SNTP_POLL_S, !o.sntp_no_set};
+        if (sntp_start(&sntp, &sc) != POD_OK)
+            fail("cannot start the SNTP client");
+    }
     /* A self-signed certificate about to be made is valid from "now": on a
      * board without RTC wait a little for NTP (drivers/clock). */
     path_join(pem, sizeof pem, o.data_dir, "tls/selfsigned.pem");
@@ -624,6 +650,7 @@ cmd_serve(int argc, char **argv)
     }
     LOG_INFO("main", "%s: finishing requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     mdns_stop(mdns);
+    sntp_stop(sntp);
     web_server_stop(ws);
     task_keygen_stop(keygen);
     task_fed_inbox_stop(fedin);

@@ -13,7 +13,9 @@
 # plugpod, modules, CA certificates, firmware/rootfs) and DIR/data.ext4, a
 # separate ext4 image kept across rebuilds ("reflashing" the system part
 # never touches it). Debian packages are cached in DIR/../firmware-cache.
-# The last line printed is DIR. Exit code 3: the cross build failed.
+# The last line printed is DIR, or for a board with an SD card layout (SD_DTBS
+# in its board file: the Raspberry Pis) DIR/sdcard.img (firmware/sdimage.sh).
+# Exit code 3: the cross build failed.
 set -euo pipefail
 
 FW_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -125,4 +127,7 @@ size() { stat -c %s "$1"; }
 k=$(size "$out/vmlinuz") i=$(size "$out/initramfs.cpio.xz")
 fw_say "kernel $kver: $k bytes; initramfs: $i bytes ($(du -sk "$stage" | cut -f1) KB unpacked); system total: $((k + i)) bytes"
 fw_say "data partition $data: $(du -k "$data" | cut -f1) KB allocated"
+if [ -n "${SD_DTBS:-}" ]; then
+    exec "$FW_DIR/sdimage.sh" --board "$board" --image "$out" --kernel-dir "$kdir" --data "$data"
+fi
 echo "$out"

@@ -20,10 +20,31 @@ fw_board() {
     . "$conf"
 }
 
+# fw_apt_sources DIR SKIP_SECURITY: writes DIR/sources.list{,.d} from the
+# host's Debian "deb" entries, without the -security suites when SKIP is 1.
+fw_apt_sources() {
+    local a=$1 skip=$2 f
+    : >"$a/sources.list.d/debian.sources"
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk -v skip="$skip" 'BEGIN{RS=""}
+             /Types:[ \t]*([^\n]* )?deb( |\n|$)/ && /URIs:[^\n]*debian/ {
+                 if (skip == 1 && /Suites:[^\n]*-security/) next
+                 n = split($0, L, "\n")
+                 for (i = 1; i <= n; i++) { if (L[i] ~ /^Types:/) L[i] = "Types: deb"; print L[i] }
+                 print "" }' "$f" >>"$a/sources.list.d/debian.sources"
+    done
+    grep -E '^deb [^#]*debian' /etc/apt/sources.list 2>/dev/null |
+        { if [ "$skip" = 1 ]; then grep -v -- '-security' || true; else cat; fi; } >"$a/sources.list" || true
+}
+
 # fw_apt_init CACHE ARCH: writes CACHE/apt/apt.conf for ARCH from the host's
-# Debian "deb" entries and updates its lists once a day.
+# Debian "deb" entries and updates its lists once a day. When only the
+# security suite fails to download for ARCH (seen here for armhf: an index
+# with the wrong size), warns and goes on with the plain suites; the next
+# day's update tries the security suite again.
 fw_apt_init() {
-    local cache=$1 arch=$2 a=$1/apt
+    local cache=$1 arch=$2 a=$1/apt skip=0 log=$1/apt/update.log
     mkdir -p "$a/state/lists/partial" "$a/cache/archives/partial" "$a/sources.list.d"
     : >>"$a/state/status"
     cat >"$a/apt.conf" <<EOF
@@ -37,25 +58,29 @@ APT::Architectures { "$arch"; };
 APT::Sandbox::User "root";
 Acquire::Languages "none";
 EOF
-    # The host's Debian entries, binary ("deb") only.
-    local f
-    : >"$a/sources.list.d/debian.sources"
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        awk 'BEGIN{RS=""}
-             /Types:[ \t]*([^\n]* )?deb( |\n|$)/ && /URIs:[^\n]*debian/ {
-                 n = split($0, L, "\n")
-                 for (i = 1; i <= n; i++) { if (L[i] ~ /^Types:/) L[i] = "Types: deb"; print L[i] }
-                 print "" }' "$f" >>"$a/sources.list.d/debian.sources"
-    done
-    grep -E '^deb [^#]*debian' /etc/apt/sources.list 2>/dev/null >"$a/sources.list" || true
+    export APT_CONFIG=$a/apt.conf
+    [ -f "$a/security-skipped" ] && skip=1
+    fw_apt_sources "$a" "$skip"
     [ -s "$a/sources.list.d/debian.sources" ] || [ -s "$a/sources.list" ] ||
         fw_die "no Debian 'deb' entry in /etc/apt/sources.list{,.d} to fetch $arch packages from"
-    export APT_CONFIG=$a/apt.conf
-    if [ -z "$(find "$a/state/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
-        fw_say "apt-get update ($arch package lists, under $a)"
-        apt-get update -qq >&2 || fw_die "apt-get update for $arch failed (see above)"
+    [ -z "$(find "$a/state/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ] ||
+        return 0
+    fw_say "apt-get update ($arch package lists, under $a)"
+    rm -f "$a/security-skipped"
+    fw_apt_sources "$a" 0
+    if apt-get update -qq >"$log" 2>&1 && ! grep -q '^[WE]: .*[Ff]ailed' "$log"; then
+        return 0
     fi
+    if grep -q -- '^[WE]:.*-security' "$log" && ! grep '^[WE]:.*Failed' "$log" | grep -qv -- '-security'; then
+        fw_say "WARNING: Debian's security suite for $arch did not download:"
+        grep '^[WE]:' "$log" | sed 's/^/firmware:   /' >&2
+        fw_say "WARNING: using $arch packages WITHOUT security updates (tried again after a day, or remove $a)"
+        fw_apt_sources "$a" 1
+        apt-get update -qq >"$log" 2>&1 && touch "$a/security-skipped" && return 0
+    fi
+    cat "$log" >&2
+    rm -f "$a/state/lists/"*Packages* # the next run updates again
+    fw_die "apt-get update for $arch failed (see above)"
 }
 
 # fw_deb CACHE PKG: downloads the candidate version of PKG once and unpacks

@@ -16,7 +16,9 @@
  *     TIME_ERROR), as a running ntpd (busybox ntpd -p ...) makes it;
  *   - an RTC tells a date past the floor (/sys/class/rtc/rtc0/since_epoch);
  *   - this process saw the clock before the floor and now sees it past it
- *     (someone set it: a one-shot ntpd -q after plugpod started).
+ *     (someone set it: a one-shot ntpd -q after plugpod started);
+ *   - the pod's own SNTP client (app/net/sntp.h) called
+ *     drv_clock_mark_synced().
  * Once trusted it stays trusted for the life of the process.
  */
 #ifndef POD_DRIVERS_CLOCK_H
@@ -37,6 +39,10 @@ int64_t drv_clock_wall(void);
 /* True when wall time is plausibly correct (see above). Cheap (one
  * clock read once trusted); thread-safe. */
 bool drv_clock_wall_trusted(void);
+
+/* Says an NTP exchange just confirmed (or set) the wall time: from then
+ * on it is trusted once past the floor. Thread-safe. */
+void drv_clock_mark_synced(void);
 
 /* Waits until wall time is trusted, checking four times a second, at most
  * timeout_ms. Returns whether it is. */

@@ -23,6 +23,7 @@ static int64_t fake_wall;
 static int needs_sync = CONFIG_POD_CLOCK_NEEDS_SYNC;
 static atomic_bool trusted;     /* latched */
 static atomic_bool seen_before; /* the clock was seen before the floor */
+static atomic_bool marked;      /* drv_clock_mark_synced was called */
 
 void
 drv_clock_fake(const char *root, int sync)
@@ -33,6 +34,13 @@ drv_clock_fake(const char *root, int sync)
     needs_sync = sync < 0 ? CONFIG_POD_CLOCK_NEEDS_SYNC : sync;
     atomic_store(&trusted, false);
     atomic_store(&seen_before, false);
+    atomic_store(&marked, false);
+}
+
+void
+drv_clock_mark_synced(void)
+{
+    atomic_store(&marked, true);
 }
 
 void
@@ -110,6 +118,8 @@ drv_clock_wall_trusted(void)
     }
     if (!needs_sync)
         why = NULL;
+    else if (atomic_load(&marked))
+        why = "set by SNTP";
     else if (ntp_synced())
         why = "NTP synchronised";
     else if (rtc_valid())
