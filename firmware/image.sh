@@ -74,6 +74,36 @@ cp "$bbdir/bin/busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh" # the other applet links: busybox --install in init
 cp "$plugpod" "$stage/bin/plugpod"
 cat "$cadir"/usr/share/ca-certificates/mozilla/*.crt >"$stage/etc/ssl/certs/ca-certificates.crt"
+# e2fsck (Debian's is dynamically linked): the binary, the libraries it
+# names and the dynamic loader, so the init can check /data before mounting
+# it. The init deletes them afterwards to give the memory back.
+fsckdirs=""
+for p in e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1 libc6; do
+    fsckdirs="$fsckdirs $(fw_deb "$cache" "$p")"
+done
+cp "$(ls -d $fsckdirs | while read -r d; do ls "$d/sbin/e2fsck" 2>/dev/null; done | head -n1)" \
+    "$stage/sbin/e2fsck" || fw_die "no e2fsck in e2fsprogs"
+fw_copy_needed() { # ELF -> its NEEDED libraries (and theirs), from the unpacked packages
+    "$TARGET_TRIPLET-readelf" -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+        while read -r lib; do
+            [ -e "$stage/lib/$lib" ] && continue
+            src=$(for d in $fsckdirs; do find "$d" -name "$lib" 2>/dev/null; done | head -n1)
+            [ -n "$src" ] || fw_die "e2fsck needs $lib, not found"
+            mkdir -p "$stage/lib"
+            cp -L "$src" "$stage/lib/$lib"
+            fw_copy_needed "$stage/lib/$lib"
+        done
+}
+fw_copy_needed "$stage/sbin/e2fsck"
+interp=$("$TARGET_TRIPLET-readelf" -l "$stage/sbin/e2fsck" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+[ -n "$interp" ] || fw_die "cannot read e2fsck's interpreter"
+mkdir -p "$stage$(dirname "$interp")"
+cp -L "$(for d in $fsckdirs; do find "$d" -name "$(basename "$interp")" 2>/dev/null; done | head -n1)" \
+    "$stage$interp" || fw_die "no $interp in libc6"
+ln -s /proc/mounts "$stage/etc/mtab" # e2fsck asks whether the device is mounted
+# Boards without an RTC boot in 1970: the superblock's times are then "in
+# the future", which is no damage.
+printf '[options]\n\tbroken_system_clock = 1\n' >"$stage/etc/e2fsck.conf"
 ln -s /run/resolv.conf "$stage/etc/resolv.conf"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"

@@ -252,6 +252,10 @@ class FirmwareQemu(unittest.TestCase):
         # Second boot, with the smallest RAM the image is meant for: the post
         # is still there, sign-in (argon2) and the write load run.
         g = self.boot(mem=SMALL_MEM)
+        # The init checked the data partition before mounting it (e2fsck -p
+        # prints "LABEL: clean, files/inodes files, ...").
+        self.assertRegex(g.log(), r": clean, \d+/\d+ files")
+        self.assertNotIn("e2fsck /dev/vda: exit", g.log())
         b = self.signed_in(g)
         self.assertTrue(has_post(b, guid, "hello from the qemu image"))
 
@@ -285,6 +289,7 @@ class FirmwareQemu(unittest.TestCase):
         g = self.boot()
         log = g.log()
         self.assertIn("ready, data in /data", log)
+        self.assertRegex(log, r"recovering journal|: clean, \d+/\d+ files")
         for line in log.splitlines():
             self.assertNotRegex(line, r"Z (error|fatal) ", "plugpod logged an error")
         self.assertNotIn("init: plugpod exited", log)
