@@ -329,8 +329,7 @@ parse_serve_args(struct serve_opts *o, int argc, char **argv)
     if (strcmp(o->mdns, "off")) {
         static struct mdns_host check;
         if (mdns_host_set_name(&check, o->mdns) != POD_OK)
-            fail("--mdns must be a host name (1 to 63 of a-z, 0-9, '-') or off, not '%s'",
-                 o->mdns);
+            fail("--mdns must be a host name (1 to 63 of a-z, 0-9, '-') or off, not '%s'", o->mdns);
     }
 }
 

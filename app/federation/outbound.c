@@ -255,12 +255,30 @@ route(struct store_txn *txn, const struct store_post *p, uint64_t actor, const c
     return add_job(txn, STORE_OUTBOX_PUBLIC, url, host, actor, 0, xml, len);
 }
 
-static int
-did_of(struct store_txn *txn, uint64_t person, struct store_person *out)
+int
+fed_outbound_person_did(struct store_txn *txn, uint64_t person, struct store_person *out)
 {
     int rc = store_person_get(txn, person, out);
 
     return rc == POD_OK && !out->diaspora_id[0] ? POD_ERR_INVAL : rc;
+}
+
+int
+fed_outbound_entity_begin(struct store_txn *txn, struct pod_arena *a, const char *type,
+                          uint64_t author, const char *guid, struct fed_entity **out)
+{
+    struct store_person au;
+    int rc;
+
+    *out = fed_entity_new(a, type);
+    if (!*out)
+        return POD_ERR_NOMEM;
+    rc = fed_outbound_person_did(txn, author, &au);
+    if (rc == POD_OK)
+        rc = fed_entity_add(*out, a, "author", au.diaspora_id);
+    if (rc == POD_OK && guid)
+        rc = fed_entity_add(*out, a, "guid", guid);
+    return rc;
 }
 
 static int
@@ -373,17 +391,9 @@ int
 fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a,
                       char **xml, size_t *len)
 {
-    struct fed_entity *e = fed_entity_new(a, "status_message"), *loc;
-    struct store_person au;
-    int rc;
+    struct fed_entity *e, *loc;
+    int rc = fed_outbound_entity_begin(txn, a, "status_message", p->author, p->guid, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, p->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", p->guid);
     if (rc == POD_OK)
         rc = fed_entity_add_time(e, a, "created_at", p->created_at);
     if (rc == POD_OK)
@@ -393,7 +403,7 @@ fed_outbound_post_xml(struct store_txn *txn, const struct store_post *p, struct 
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "text", p->text ? p->text : "");
     if (rc == POD_OK)
-        rc = add_photos(txn, e, p, au.diaspora_id, a);
+        rc = add_photos(txn, e, p, fed_entity_get(e, "author"), a); /* same author */
     if (rc == POD_OK && p->address[0] && p->lat[0] && p->lng[0]) {
         loc = fed_entity_new(a, "location");
         rc = loc ? POD_OK : POD_ERR_NOMEM;
@@ -417,23 +427,17 @@ static int
 reshare_xml(struct store_txn *txn, const struct store_post *p, struct pod_arena *a, char **xml,
             size_t *len, uint64_t *extra)
 {
-    struct fed_entity *e = fed_entity_new(a, "reshare");
-    struct store_person au, ra;
+    struct fed_entity *e;
+    struct store_person ra;
     struct store_post root;
     int rc;
 
     *extra = 0;
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, p->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", p->guid);
+    rc = fed_outbound_entity_begin(txn, a, "reshare", p->author, p->guid, &e);
     if (rc == POD_OK)
         rc = fed_entity_add_time(e, a, "created_at", p->created_at);
     if (rc == POD_OK && p->root && store_post_get(txn, p->root, a, &root) == POD_OK &&
-        did_of(txn, root.author, &ra) == POD_OK) {
+        fed_outbound_person_did(txn, root.author, &ra) == POD_OK) {
         rc = fed_entity_add(e, a, "root_author", ra.diaspora_id);
         if (rc == POD_OK)
             rc = fed_entity_add(e, a, "root_guid", root.guid);
@@ -482,17 +486,9 @@ int
 fed_outbound_comment_xml(struct store_txn *txn, const struct store_comment *c,
                          const struct store_post *p, struct pod_arena *a, char **xml, size_t *len)
 {
-    struct fed_entity *e = fed_entity_new(a, "comment");
-    struct store_person au;
-    int rc;
+    struct fed_entity *e;
+    int rc = fed_outbound_entity_begin(txn, a, "comment", c->author, c->guid, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, c->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", c->guid);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "parent_guid", p->guid);
     if (rc == POD_OK)
@@ -521,19 +517,11 @@ int
 fed_outbound_like(struct store_txn *txn, const struct store_like *l, const char *parent_guid,
                   const struct store_post *p, struct pod_arena *a)
 {
-    struct fed_entity *e = fed_entity_new(a, "like");
-    struct store_person au;
+    struct fed_entity *e;
     char *xml;
     size_t len;
-    int rc;
+    int rc = fed_outbound_entity_begin(txn, a, "like", l->author, l->guid, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, l->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", l->guid);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "parent_guid", parent_guid);
     if (rc == POD_OK)
@@ -567,7 +555,7 @@ fed_outbound_poll_participation(struct store_txn *txn, const struct store_post *
         return POD_ERR_INVAL;
     if (!poll->guid[0] || !poll->answer_guids[answer][0])
         return POD_OK; /* a poll from before GUIDs: never federated */
-    rc = did_of(txn, voter, &au);
+    rc = fed_outbound_person_did(txn, voter, &au);
     if (rc == POD_OK)
         rc = pod_guid_new(guid);
     if (rc != POD_OK)
@@ -593,17 +581,11 @@ fed_outbound_retraction(struct store_txn *txn, uint64_t signer, uint64_t target_
                         const char *target_type, const char *target_guid,
                         const struct store_post *p, struct pod_arena *a)
 {
-    struct fed_entity *e = fed_entity_new(a, "retraction");
-    struct store_person au;
+    struct fed_entity *e;
     char *xml;
     size_t len;
-    int rc;
+    int rc = fed_outbound_entity_begin(txn, a, "retraction", target_author, NULL, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, target_author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "target_guid", target_guid);
     if (rc == POD_OK)
@@ -625,7 +607,7 @@ fed_outbound_contact(struct store_txn *txn, uint64_t owner, uint64_t person, boo
     rc = store_person_get(txn, person, &them);
     if (rc != POD_OK || them.username[0])
         return rc;
-    rc = did_of(txn, owner, &me);
+    rc = fed_outbound_person_did(txn, owner, &me);
     if (rc != POD_OK)
         return rc;
     e = fed_entity_new(a, "contact");
@@ -679,7 +661,7 @@ fed_outbound_participation(struct store_txn *txn, const struct store_post *p, ui
     rc = store_person_get(txn, p->author, &pa);
     if (rc != POD_OK || pa.username[0])
         return rc;
-    rc = did_of(txn, signer, &me);
+    rc = fed_outbound_person_did(txn, signer, &me);
     if (rc != POD_OK)
         return rc;
     if (!me.username[0])

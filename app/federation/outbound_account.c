@@ -48,9 +48,7 @@ fed_outbound_profile_xml(struct store_txn *txn, uint64_t person, const struct st
 
     if (!e)
         return POD_ERR_NOMEM;
-    rc = store_person_get(txn, person, &me);
-    if (rc == POD_OK && !me.diaspora_id[0])
-        rc = POD_ERR_INVAL;
+    rc = fed_outbound_person_did(txn, person, &me);
     if (rc != POD_OK)
         return rc;
     snprintf(full, sizeof full, "%s%s%s", p->first_name,

@@ -7,32 +7,15 @@
 #include "federation/entity.h"
 #include "store/people.h"
 
-/* The diaspora* ID of person id into out (POD_ERR_INVAL without one). */
-static int
-did_of(struct store_txn *txn, uint64_t id, struct store_person *out)
-{
-    int rc = store_person_get(txn, id, out);
-
-    return rc == POD_OK && !out->diaspora_id[0] ? POD_ERR_INVAL : rc;
-}
-
 /* A <message> entity of m in conversation c (its fields in the reference
  * library's order: author, guid, text, created_at, conversation_guid). */
 static int
 message_entity(struct store_txn *txn, const struct store_conversation *c,
                const struct store_message *m, struct pod_arena *a, struct fed_entity **out)
 {
-    struct fed_entity *e = fed_entity_new(a, "message");
-    struct store_person au;
-    int rc;
+    struct fed_entity *e;
+    int rc = fed_outbound_entity_begin(txn, a, "message", m->author, m->guid, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, m->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", m->guid);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "text", m->text ? m->text : "");
     if (rc == POD_OK)
@@ -52,13 +35,13 @@ participants_of(struct store_txn *txn, const struct store_conversation *c, struc
     const char *s = NULL;
     int rc;
 
-    rc = did_of(txn, c->author, &p);
+    rc = fed_outbound_person_did(txn, c->author, &p);
     if (rc == POD_OK)
         s = pod_arena_strndup(a, p.diaspora_id, strlen(p.diaspora_id));
     for (uint32_t i = 0; rc == POD_OK && s && i < c->participant_count; i++) {
         if (c->participants[i] == c->author)
             continue;
-        rc = did_of(txn, c->participants[i], &p);
+        rc = fed_outbound_person_did(txn, c->participants[i], &p);
         if (rc == POD_OK)
             s = pod_arena_printf(a, "%s;%s", s, p.diaspora_id);
     }
@@ -73,18 +56,10 @@ fed_outbound_conversation_xml(struct store_txn *txn, const struct store_conversa
                               const struct store_message *first, struct pod_arena *a, char **xml,
                               size_t *len)
 {
-    struct fed_entity *e = fed_entity_new(a, "conversation"), *msg = NULL;
-    struct store_person au;
+    struct fed_entity *e, *msg = NULL;
     const char *who = NULL;
-    int rc;
+    int rc = fed_outbound_entity_begin(txn, a, "conversation", c->author, c->guid, &e);
 
-    if (!e)
-        return POD_ERR_NOMEM;
-    rc = did_of(txn, c->author, &au);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "author", au.diaspora_id);
-    if (rc == POD_OK)
-        rc = fed_entity_add(e, a, "guid", c->guid);
     if (rc == POD_OK)
         rc = fed_entity_add(e, a, "subject",
                             c->subject[0] ? c->subject : FED_CONVERSATION_NO_SUBJECT);

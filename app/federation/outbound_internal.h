@@ -12,8 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
+#include "federation/entity.h"
 #include "store/people.h"
 #include "store/store.h"
+
+/* The stored person id into out; POD_ERR_INVAL when they have no
+ * diaspora* ID. */
+int fed_outbound_person_did(struct store_txn *txn, uint64_t person, struct store_person *out);
+
+/* A new entity of type (in a) into *out, with the diaspora* ID of
+ * person author as its <author> and guid (NULL: none) as its <guid>, the
+ * order every entity starts with. *out is set even on errors after
+ * allocation (the caller's rc chain carries them). */
+int fed_outbound_entity_begin(struct store_txn *txn, struct pod_arena *a, const char *type,
+                              uint64_t author, const char *guid, struct fed_entity **out);
 
 /* One encrypted job (/receive/users/GUID) to remote person p, signed by
  * the local person signer. */
