@@ -77,7 +77,7 @@ drv_net_uplink_up(void)
         if (de->d_name[0] == '.' || strcmp(de->d_name, "lo") == 0 ||
             strlen(de->d_name) >= IFNAME_MAX)
             continue;
-        snprintf(names[n++], IFNAME_MAX, "%s", de->d_name);
+        memcpy(names[n++], de->d_name, strlen(de->d_name) + 1); /* length checked above */
     }
     closedir(d);
     for (size_t i = 0; i < n; i++)
