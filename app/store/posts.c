@@ -356,7 +356,8 @@ typedef int (*entry_fn)(const MDB_val *key, const MDB_val *val, void *ctx);
 static bool
 has_prefix(const MDB_val *k, const void *prefix, size_t plen)
 {
-    return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+    /* The public stream's prefix is NULL, 0: memcmp may not see NULL. */
+    return k->mv_size >= plen && (plen == 0 || memcmp(k->mv_data, prefix, plen) == 0);
 }
 
 /* Calls fn for each entry under prefix in key order until it returns
@@ -1362,7 +1363,8 @@ stream_page(struct store_txn *txn, enum db which, const uint8_t *prefix, size_t 
     rc = db_get(txn, false, which, &dbi);
     if (rc != POD_OK || limit == 0)
         goto out;
-    memcpy(seek, prefix, plen);
+    if (plen) /* the public stream's prefix is NULL, 0 */
+        memcpy(seek, prefix, plen);
     time_put(seek + plen, max_time);
     store_be64_put(seek + plen + T_LEN, before_id);
     k.mv_size = plen + 16;

@@ -20,6 +20,26 @@ BINARY = os.environ.get("PLUGPOD_BINARY", "")
 
 _GIVEN_PORTS = set()
 
+# Sanitizer reports (tools/pod test --sanitize: ASan, LSan, UBSan). With the
+# options set there a report also aborts the process; these checks make the
+# test fail even when it expected the pod or the command to fail anyway.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(text):
+    """The first sanitizer report in text (from its marker on), or None."""
+    for marker in SANITIZER_MARKERS:
+        at = text.find(marker)
+        if at >= 0:
+            return text[max(0, text.rfind("\n", 0, at) + 1):][:20000]
+    return None
+
+
+def sanitizing():
+    """True under tools/pod test --sanitize (its ctest sets ASAN_OPTIONS)."""
+    return "ASAN_OPTIONS" in os.environ
+
 
 def free_port():
     """A TCP port that was free a moment ago on 127.0.0.1 and that this
@@ -79,7 +99,7 @@ class Pod:
     def output(self):
         if not self.log_path:
             return ""
-        with open(self.log_path) as f:
+        with open(self.log_path, errors="replace") as f:
             return f.read()
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
@@ -95,16 +115,42 @@ class Pod:
             self.proc.wait()
             raise AssertionError("plugpod did not stop within %ss after %s" % (timeout, sig))
         self.log.close()
+        self.check_sanitizer()
         return rc
 
+    def check_sanitizer(self):
+        """Raises AssertionError if the pod's log holds a sanitizer report
+        (each log is checked once)."""
+        if not self.log_path or getattr(self, "_sanitizer_checked", None) == self.log_path:
+            return
+        self._sanitizer_checked = self.log_path
+        if os.path.exists(self.log_path):
+            report = sanitizer_report(self.output())
+            if report:
+                raise AssertionError("sanitizer report in the pod's log:\n" + report)
+
     def cleanup(self):
+        report = None
+        if sanitizing() and self.proc and self.proc.poll() is None:
+            # A clean stop, so LeakSanitizer runs at exit.
+            try:
+                self.stop()
+            except AssertionError as e:
+                report = str(e)
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if report is None and self.log_path and os.path.exists(self.log_path):
+            try:
+                self.check_sanitizer()
+            except AssertionError as e:
+                report = str(e)
         if self.own_dir:
             shutil.rmtree(self.data, ignore_errors=True)
         if self.log_path and os.path.exists(self.log_path):
             os.unlink(self.log_path)
+        if report and "sanitizer report" in report:
+            raise AssertionError(report)
 
     # ---- TLS and HTTP
     def cert_path(self):
@@ -148,6 +194,9 @@ class Pod:
 def run_cli(*args, timeout=30):
     """Runs the plugpod binary with args; returns (exit code, stdout, stderr)."""
     p = subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=timeout)
+    report = sanitizer_report(p.stderr)
+    if report:
+        raise AssertionError("sanitizer report from plugpod %s:\n%s" % (" ".join(args), report))
     return p.returncode, p.stdout, p.stderr
 
 
