@@ -743,3 +743,45 @@ store_conversation_leave(struct store_txn *txn, uint64_t conversation, uint64_t 
 out:
     return rc;
 }
+
+/* ------------------------------------------- codecs (store_internal.h) */
+
+int
+store_conv_encode(struct store_rec_writer *w, const struct store_conversation *c)
+{
+    return conv_encode(w, c);
+}
+
+int
+store_conv_decode(const void *data, size_t len, struct store_conversation *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_rec_decode(data, len, conv_field, out);
+    if (rc == POD_OK && (!out->guid[0] || !out->author || !out->participant_count))
+        rc = POD_ERR_CORRUPT;
+    return rc;
+}
+
+int
+store_msg_encode(struct store_rec_writer *w, const struct store_message *m)
+{
+    return msg_encode(w, m);
+}
+
+int
+store_msg_decode(const void *data, size_t len, struct store_message *out, const char **text,
+                 size_t *text_len)
+{
+    struct msg_view v = {out, "", 0};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_rec_decode(data, len, msg_field, &v);
+    if (rc == POD_OK && (!out->guid[0] || !out->conversation || !out->author))
+        rc = POD_ERR_CORRUPT;
+    *text = v.text;
+    *text_len = v.text_len;
+    return rc;
+}

@@ -512,3 +512,31 @@ store_fed_pods_each(struct store_txn *txn, int (*fn)(const struct store_fed_pod 
     mdb_cursor_close(cur);
     return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
 }
+
+/* ------------------------------------------- codecs (store_internal.h) */
+
+int
+store_outbox_job_encode(struct store_rec_writer *w, const struct store_outbox_job *j)
+{
+    return enc_job(w, j);
+}
+
+int
+store_outbox_job_decode(const void *data, size_t len, struct store_outbox_job *out)
+{
+    memset(out, 0, sizeof *out);
+    return store_rec_decode(data, len, dec_job_field, out);
+}
+
+int
+store_fed_pod_encode(struct store_rec_writer *w, const struct store_fed_pod *p)
+{
+    return enc_pod(w, p);
+}
+
+int
+store_fed_pod_decode(const void *data, size_t len, struct store_fed_pod *out)
+{
+    memset(out, 0, sizeof *out);
+    return store_rec_decode(data, len, dec_pod_field, out);
+}

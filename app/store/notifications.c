@@ -536,3 +536,23 @@ store_notifications_delete_recipient(struct store_txn *txn, uint64_t recipient, 
         *count = n;
     return rc == POD_ERR_NOTFOUND ? POD_OK : rc;
 }
+
+/* ------------------------------------------- codecs (store_internal.h) */
+
+int
+store_notif_encode(struct store_rec_writer *w, const struct store_notification *n)
+{
+    return notif_encode(w, n);
+}
+
+int
+store_notif_decode(const void *data, size_t len, struct store_notification *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_rec_decode(data, len, notif_field, out);
+    if (rc == POD_OK && (!out->recipient || !out->type || !out->actor_count))
+        rc = POD_ERR_CORRUPT;
+    return rc;
+}

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/error.h"
 #include "web/reply.h"
 #include "web/server.h"
@@ -23,6 +25,20 @@ web_parse_id(const char *s)
         return 0;
     v = strtoull(s, &end, 10);
     return *end ? 0 : (uint64_t)v;
+}
+
+uint64_t
+web_json_id(const struct cJSON *it)
+{
+    /* Checked before the cast: a double beyond uint64_t (1e300, -1, NaN)
+     * converted to it is undefined behaviour. 2^53: exact in a double. */
+    if (cJSON_IsNumber(it))
+        return it->valuedouble >= 1 && it->valuedouble <= 9007199254740992.0
+                   ? (uint64_t)it->valuedouble
+                   : 0;
+    if (cJSON_IsString(it))
+        return web_parse_id(it->valuestring);
+    return 0;
 }
 
 int

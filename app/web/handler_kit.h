@@ -19,6 +19,11 @@ uint64_t web_viewer(const struct web_req *req);
  * "+1", " 1", "1x", overflow is left to strtoull's saturation). */
 uint64_t web_parse_id(const char *s);
 
+/* An id from a JSON body: a number in 1..2^53 (fraction dropped) or a
+ * string web_parse_id takes; 0 for anything else (NULL, 0, -1, 1e300, NaN,
+ * objects). */
+uint64_t web_json_id(const struct cJSON *it);
+
 /* 0 when someone is signed in; otherwise answers (401 JSON for clients, a
  * redirect to the sign-in page for browsers) and returns that status. */
 int web_need_session(struct web_req *req);

@@ -58,9 +58,8 @@ web_i18n_catalog(const char *lang)
     return fallback;
 }
 
-/* The first language of an Accept-Language header that has a catalogue. */
-static const char *
-accepted_language(const char *header)
+const char *
+web_i18n_accepted(const char *header)
 {
     char tag[16];
 
@@ -93,7 +92,7 @@ web_lang(struct web_req *req)
         c = web_i18n_catalog(req->session->user.language);
         return c ? c->lang : "en";
     }
-    return accepted_language(web_header(req, "Accept-Language"));
+    return web_i18n_accepted(web_header(req, "Accept-Language"));
 }
 
 const char *

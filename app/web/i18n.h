@@ -32,6 +32,10 @@ const char *web_i18n_lookup(const struct web_catalog *cat, const char *english);
  * or NULL for English and languages without one. */
 const struct web_catalog *web_i18n_catalog(const char *lang);
 
+/* The first language of an Accept-Language header (may be NULL) that has a
+ * catalogue, else "en"; a static string. Pure (web_lang reads the header). */
+const char *web_i18n_accepted(const char *header);
+
 /* The language of this request: the signed-in person's setting, else the
  * first language of Accept-Language that has a catalogue, else "en".
  * A static string. */

@@ -115,6 +115,20 @@ static const struct web_route routes[] = {
     {NULL, 0, NULL, 0, 0},
 };
 
+/* A capture the handlers may trust: no control character (the path is
+ * percent-decoded, so "%01" arrives as a byte) and no "..", so no :file or
+ * :name ever walks up a directory. '/' cannot occur (segments end there). */
+static bool
+capture_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || (c == '.' && i + 1 < n && s[i + 1] == '.'))
+            return false;
+    }
+    return true;
+}
+
 /* Matches path against pattern; captures point into path (lengths in
  * caps_len). Both start with '/'. */
 static bool
@@ -131,7 +145,7 @@ pattern_match(const char *pattern, const char *path, const char **caps, size_t *
         size_t plen = pend ? (size_t)(pend - pattern) : strlen(pattern);
         size_t slen = send ? (size_t)(send - path) : strlen(path);
         if (plen > 0 && pattern[0] == ':') {
-            if (slen == 0 || *ncaps == WEB_MAX_PARAMS)
+            if (slen == 0 || *ncaps == WEB_MAX_PARAMS || !capture_ok(path, slen))
                 return false;
             caps[*ncaps] = path;
             caps_len[(*ncaps)++] = slen;

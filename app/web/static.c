@@ -40,9 +40,8 @@ web_static_url(const char *name)
     return urls[i];
 }
 
-/* True when an Accept-Encoding header takes gzip (and not "gzip;q=0"). */
-static bool
-takes_gzip(const char *accept)
+bool
+web_takes_gzip(const char *accept)
 {
     const char *g = accept ? strstr(accept, "gzip") : NULL;
 
@@ -54,9 +53,8 @@ takes_gzip(const char *accept)
     return strncmp(g, ";q=0", 4) != 0 || g[4] == '.';
 }
 
-/* True when an If-None-Match header names etag (quoted, maybe W/). */
-static bool
-etag_matches(const char *inm, const char *etag)
+bool
+web_etag_matches(const char *inm, const char *etag)
 {
     const char *p;
 
@@ -80,13 +78,13 @@ page_static_file(struct web_req *req)
 
     if (!f)
         return web_reply_error(req, 404, "There is nothing at this address.");
-    gz = f->gz && takes_gzip(web_header(req, "Accept-Encoding"));
+    gz = f->gz && web_takes_gzip(web_header(req, "Accept-Encoding"));
     snprintf(headers, sizeof headers,
              "ETag: \"%s\"\r\nCache-Control: %s\r\nVary: Accept-Encoding\r\n%s", f->etag,
              v && strcmp(v, f->etag) == 0 ? "public, max-age=31536000, immutable"
                                           : "public, max-age=300",
              gz ? "Content-Encoding: gzip\r\n" : "");
-    if (etag_matches(web_header(req, "If-None-Match"), f->etag))
+    if (web_etag_matches(web_header(req, "If-None-Match"), f->etag))
         return web_reply(req, 304, f->content_type, "", 0, headers);
     return web_reply(req, 200, f->content_type, gz ? f->gz : f->data, gz ? f->gz_len : f->len,
                      headers);

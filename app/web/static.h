@@ -33,6 +33,14 @@ const struct web_static *web_static_find(const char *name);
  * made once); "/assets/NAME" when there is no such file. */
 const char *web_static_url(const char *name);
 
+/* True when an Accept-Encoding header (may be NULL) takes gzip (and not
+ * "gzip;q=0"). Pure, like the next: page_static_file reads the headers. */
+bool web_takes_gzip(const char *accept);
+
+/* True when an If-None-Match header (may be NULL) is "*" or names etag
+ * (non-empty) quoted, maybe W/. */
+bool web_etag_matches(const char *inm, const char *etag);
+
 /* GET /assets/:file: the file with ETag, If-None-Match (304), gzip when
  * the client takes it, and long caching when ?v= names this version. */
 int page_static_file(struct web_req *req);

@@ -21,6 +21,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every run is an RSA private-key operation: replay.c mutates less. */
+extern const int fuzz_replay_mutations_total;
+const int fuzz_replay_mutations_total = 3000;
+
 static const char fuzz_priv[] = "-----BEGIN RSA PRIVATE KEY-----\n"
                                 "MIICXQIBAAKBgQCTQBi9sPybS9gwJ7mY7BMwdDJroPyVgovnsjgY9sPStD98X/7I\n"
                                 "oe0mgZGxk9du2qFjY6G9PFKVSjOZnMBjWYRLCC3BEzgP7uFpqey0+VejtBDuHQKA\n"

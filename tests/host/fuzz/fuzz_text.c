@@ -2,10 +2,14 @@
  * arbitrary bytes, in an arena with a limit (so refused allocations are
  * exercised too). Beyond not crashing, the results must keep text.h's
  * promises: mentions valid, lowercase and unique; tags short, folded and
- * unique; the HTML's tags carry only md4c's own attributes (no on*=), every
- * <a> has rel="nofollow noopener", and no href/src holds anything but an
- * http(s)/mailto/local URL - never "javascript:". The resolver knows some
- * people, one of them with a script URL. */
+ * unique. The HTML is read by a small tag scanner (the strict oracle):
+ * only the tags md4c writes for our flags (an allow-list per tag of its
+ * attributes; no h1/h2, as text.c moves headings down), every <a> with
+ * rel="nofollow noopener" first, no href/src but http(s), mailto, a
+ * fragment or a local path (not "//host", not "/\host", never
+ * "javascript:"), and in text and attribute values no raw '<' or '>' and
+ * no '&' that does not start an entity. The resolver knows some people,
+ * one of them with a script URL. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,20 +46,62 @@ resolve(const char *id, const char **name, const char **url, void *ctx)
     return 0;
 }
 
-static bool
-attr_name_allowed(const char *s, size_t n)
-{
-    static const char *const names[] = {"href", "src", "alt", "title", "rel", "class", "start"};
+/* The HTML the renderer may produce: md4c's own tags for CommonMark with
+ * strikethrough and raw HTML off (text.c), headings moved two levels down
+ * (so no h1/h2), and per tag the attributes md4c writes plus the rel that
+ * text.c adds to every <a>. Anything else coming out is an injection. */
+static const struct {
+    const char *tag;
+    const char *attrs[4];
+} allowed[] = {
+    {"p", {NULL}},
+    {"h3", {NULL}},
+    {"h4", {NULL}},
+    {"h5", {NULL}},
+    {"h6", {NULL}},
+    {"em", {NULL}},
+    {"strong", {NULL}},
+    {"del", {NULL}},
+    {"code", {"class", NULL}},
+    {"pre", {NULL}},
+    {"ul", {NULL}},
+    {"ol", {"start", NULL}},
+    {"li", {NULL}},
+    {"hr", {NULL}},
+    {"br", {NULL}},
+    {"blockquote", {NULL}},
+    {"a", {"rel", "href", "title", NULL}},
+    {"img", {"src", "alt", "title", NULL}},
+};
 
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+static int
+tag_index(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (strlen(allowed[i].tag) == n && memcmp(allowed[i].tag, s, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool
+attr_allowed(int tag, const char *s, size_t n)
+{
+    for (const char *const *a = allowed[tag].attrs; *a; a++)
+        if (strlen(*a) == n && memcmp(*a, s, n) == 0)
             return true;
     return false;
 }
 
+/* text.c's url_allowed, stated independently and stricter: http(s) or
+ * mailto, a fragment, or a path on this pod - not "//host" and not "/\host"
+ * (browsers take both for another host); never "javascript:"; md4c
+ * percent-escapes the rest, so no blank, control byte or backslash. */
 static bool
 url_ok(const char *v, size_t n)
 {
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)v[k] <= 0x20 || v[k] == 0x7f || v[k] == '\\')
+            return false;
     for (size_t k = 0; k + 11 <= n; k++)
         if (strncasecmp(v + k, "javascript:", 11) == 0)
             return false;
@@ -66,40 +112,74 @@ url_ok(const char *v, size_t n)
     return n >= 1 && v[0] == '/' && !(n >= 2 && v[1] == '/');
 }
 
+/* Text between tags (and attribute values): '<' and '>' never appear raw,
+ * and '&' only starts an entity "&name;" or "&#...;". */
+static void
+check_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '<' || s[i] == '>')
+            abort();
+        if (s[i] == '&') {
+            size_t k = i + 1;
+            if (k < n && s[k] == '#')
+                k++;
+            while (k < n && ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+                             (s[k] >= '0' && s[k] <= '9')))
+                k++;
+            if (k == i + 1 || k >= n || s[k] != ';')
+                abort();
+        }
+    }
+}
+
 static void
 check_html(const char *html)
 {
-    for (const char *p = strchr(html, '<'); p; p = strchr(p, '<')) {
-        const char *q = p + 1;
+    const char *p = html;
 
+    for (;;) {
+        const char *lt = strchr(p, '<'), *q, *name;
+        int tag;
+
+        check_text(p, lt ? (size_t)(lt - p) : strlen(p));
+        if (!lt)
+            return;
+        q = lt + 1;
         if (*q == '/')
             q++;
+        name = q;
         while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9'))
             q++;
-        if (q == p + 1 ||
-            (q - p == 2 && p[1] == 'a' && strncmp(q, " rel=\"nofollow noopener\"", 24) != 0))
+        tag = tag_index(name, (size_t)(q - name));
+        if (tag < 0)
+            abort();
+        /* text.c puts rel first on every opening <a>. */
+        if (name == lt + 1 && q - name == 1 && *name == 'a' &&
+            strncmp(q, " rel=\"nofollow noopener\"", 24) != 0)
             abort();
         while (*q == ' ') {
             const char *an = ++q, *v, *e;
 
-            if (*q == '/')
-                break;
             while ((*q >= 'a' && *q <= 'z') || *q == '-')
                 q++;
-            if (!attr_name_allowed(an, (size_t)(q - an)) || q[0] != '=' || q[1] != '"')
+            if (name != lt + 1 || !attr_allowed(tag, an, (size_t)(q - an)) || q[0] != '=' ||
+                q[1] != '"')
                 abort();
             v = q + 2;
             e = strchr(v, '"');
-            if (!e || memchr(v, '<', (size_t)(e - v)) || memchr(v, '>', (size_t)(e - v)))
+            if (!e)
                 abort();
+            check_text(v, (size_t)(e - v));
             if (((q - an == 4 && memcmp(an, "href", 4) == 0) ||
                  (q - an == 3 && memcmp(an, "src", 3) == 0)) &&
                 !url_ok(v, (size_t)(e - v)))
                 abort();
+            if (q - an == 3 && memcmp(an, "rel", 3) == 0 &&
+                (e - v != 17 || memcmp(v, "nofollow noopener", 17) != 0))
+                abort();
             q = e + 1;
         }
-        if (*q == '/')
-            q++;
         if (*q != '>')
             abort();
         p = q + 1;

@@ -1,7 +1,8 @@
 /*
  * replay.c - runs a fuzz target without libFuzzer, for ctest: every file of
- * the corpus directories given as arguments, then a fixed number of cheap
- * deterministic mutations of each (bit flips, cuts, duplications), so the
+ * the corpus directories given as arguments, then cheap deterministic
+ * mutations of each (bit flips, cuts, duplications; 20000 per file, fewer
+ * when the corpus is large: MUTATIONS_TOTAL shared out), so the
  * regular build exercises each parser with hostile bytes on every run.
  * `tools/pod fuzz NAME` runs the same target under clang's libFuzzer.
  */
@@ -15,6 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REPLAY_MAX_INPUT (1 << 20)
 #define MUTATIONS_EACH   20000
+
+/* Mutations per corpus file: a budget for the whole corpus, so that a
+ * target with many seeds still replays in seconds, within these bounds. A
+ * target whose every run is expensive (RSA) sets a smaller budget by
+ * defining fuzz_replay_mutations_total. */
+#define MUTATIONS_TOTAL 60000
+#define MUTATIONS_MIN   500
+
+extern const int fuzz_replay_mutations_total __attribute__((weak));
+
+static int mutations_each = MUTATIONS_EACH;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -30,7 +42,7 @@ next_rand(void)
 static void
 mutate_and_run(const uint8_t *seed, size_t len, uint8_t *work)
 {
-    for (int i = 0; i < MUTATIONS_EACH; i++) {
+    for (int i = 0; i < mutations_each; i++) {
         size_t n = len;
         memcpy(work, seed, len);
         switch (next_rand() % 4) {
@@ -58,14 +70,37 @@ mutate_and_run(const uint8_t *seed, size_t len, uint8_t *work)
     }
 }
 
+static int
+count_files(int argc, char **argv)
+{
+    int files = 0;
+
+    for (int a = 1; a < argc; a++) {
+        DIR *d = opendir(argv[a]);
+        struct dirent *e;
+        if (!d)
+            continue;
+        while ((e = readdir(d)))
+            files += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return files;
+}
+
 int
 main(int argc, char **argv)
 {
     uint8_t *buf = malloc(REPLAY_MAX_INPUT), *work = malloc(2 * REPLAY_MAX_INPUT);
-    int files = 0;
+    int files = 0, total = count_files(argc, argv), budget = MUTATIONS_TOTAL;
 
     if (!buf || !work)
         return 1;
+    if (&fuzz_replay_mutations_total)
+        budget = fuzz_replay_mutations_total;
+    if (total > 0 && budget / total < mutations_each)
+        mutations_each = budget / total;
+    if (mutations_each < MUTATIONS_MIN)
+        mutations_each = MUTATIONS_MIN;
     for (int a = 1; a < argc; a++) {
         DIR *d = opendir(argv[a]);
         struct dirent *e;
@@ -91,7 +126,7 @@ main(int argc, char **argv)
         }
         closedir(d);
     }
-    printf("replay: %d corpus files, %d mutations each, no crash\n", files, MUTATIONS_EACH);
+    printf("replay: %d corpus files, %d mutations each, no crash\n", files, mutations_each);
     free(buf);
     free(work);
     return files > 0 ? 0 : 1;
