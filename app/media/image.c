@@ -786,11 +786,11 @@ io_error(const char *what, char *why, size_t why_len)
 {
     int e = errno;
 
-    LOG_ERR("media", "avatar %s: %s", what, strerror(e));
+    LOG_ERR("media", "picture %s: %s", what, strerror(e));
     pod_why(why, why_len,
             e == ENOSPC || e == EDQUOT ? "the pod's storage is full"
                                        : "the pod could not save the picture");
-    return POD_ERR_IO;
+    return e == ENOSPC || e == EDQUOT ? POD_ERR_FULL : POD_ERR_IO;
 }
 
 /* Replaces path with data, mode 0644: a temporary file in the same

@@ -37,8 +37,8 @@ const char *media_image_type_name(enum media_image_type t);
  * hash (65 bytes with the NUL, into hash_out) is the hex SHA-256 of the
  * uploaded bytes. Files are written to a temporary name, fsync'd and
  * renamed. Returns POD_ERR_LIMIT (too large), POD_ERR_PARSE (not a
- * picture, or a damaged one) or POD_ERR_IO, with a one-line reason that
- * may be shown to the user in why. */
+ * picture, or a damaged one), POD_ERR_FULL (no space left) or POD_ERR_IO,
+ * with a one-line reason that may be shown to the user in why. */
 int media_avatar_store(const char *data_dir, const uint8_t *buf, size_t len, char hash_out[65],
                        char *why, size_t why_len);
 

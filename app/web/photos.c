@@ -163,7 +163,10 @@ web_photo_save(struct web_req *req, const uint8_t *data, size_t len, struct stor
                            why, why_len);
     if (rc != POD_OK) {
         LOG_INFO("web", "photo of %s refused: %s", req->session->user.username, why);
-        *status = rc == POD_ERR_LIMIT ? 413 : rc == POD_ERR_PARSE ? 422 : 500;
+        *status = rc == POD_ERR_LIMIT   ? 413
+                  : rc == POD_ERR_PARSE ? 422
+                  : rc == POD_ERR_FULL  ? 507
+                                        : 500;
         if (!why[0])
             pod_why(why, why_len, "The photo could not be saved.");
         return rc;
@@ -182,7 +185,11 @@ web_photo_save(struct web_req *req, const uint8_t *data, size_t len, struct stor
     else if (txn)
         store_txn_abort(txn);
     if (rc != POD_OK) {
-        pod_why(why, why_len, "The photo could not be saved.");
+        if (rc == POD_ERR_FULL)
+            *status = 507;
+        pod_why(why, why_len,
+                rc == POD_ERR_FULL ? "The pod's storage is full; the photo could not be saved."
+                                   : "The photo could not be saved.");
         return rc;
     }
     LOG_INFO("web", "%s uploaded photo %llu (%ux%u)", req->session->user.username,
