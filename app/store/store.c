@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "autoconf.h"
@@ -24,6 +25,9 @@
 #include "store/store_internal.h"
 
 #define LOCK_FILE "plugpod.lock"
+
+/* How often a running pod looks for reader slots of dead processes. */
+#define READER_CHECK_MS 60000u
 
 #if SIZE_MAX / (1024u * 1024u) < CONFIG_POD_LMDB_MAP_MB
 #error "CONFIG_POD_LMDB_MAP_MB does not fit in the address space of this target"
@@ -44,8 +48,14 @@ store_err_map(int rc)
     case MDB_KEYEXIST:
         return POD_ERR_EXISTS;
     case MDB_MAP_FULL:
+        /* One line per refused write: the operator learns why writes fail
+         * and what to change, the request gets POD_ERR_FULL. */
+        LOG_WARN("store", "the database is full (LMDB map size reached; raise map_mb / --map-mb): "
+                          "write refused");
+        return POD_ERR_FULL;
     case ENOSPC:
     case EDQUOT:
+        LOG_WARN("store", "no space left on the data partition: write refused");
         return POD_ERR_FULL;
     case MDB_DBS_FULL:
     case MDB_READERS_FULL:
@@ -79,24 +89,58 @@ store_err_map(int rc)
 
 /* ------------------------------------------------------------ dbi cache */
 
+/* FNV-1a of a database name: compared before the name itself. */
+static uint32_t
+name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 16777619u;
+    return h;
+}
+
+/* Index of name among dbis[0, n), or n. */
+static size_t
+dbi_index(const struct store *st, size_t n, const char *name, uint32_t h)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (st->dbis[i].hash == h && strcmp(st->dbis[i].name, name) == 0)
+            break;
+    return i;
+}
+
 int
 store_dbi_find(struct store_txn *txn, const char *name, MDB_dbi *out)
 {
     struct store *st = txn->st;
+    uint32_t h = name_hash(name);
     unsigned flags;
-    size_t n;
+    size_t n, i;
     int rc = POD_ERR_NOTFOUND;
 
-    pthread_mutex_lock(&st->dbi_lock);
-    n = st->dbi_count + (txn->write ? st->dbi_pending : 0);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(st->dbis[i].name, name) == 0) {
+    if (txn->write) {
+        pthread_mutex_lock(&st->dbi_lock);
+        n = st->dbi_count + st->dbi_pending;
+        i = dbi_index(st, n, name, h);
+        if (i < n) {
             *out = st->dbis[i].dbi;
             rc = POD_OK;
-            break;
+        }
+        pthread_mutex_unlock(&st->dbi_lock);
+    } else {
+        /* Readers take no lock (every page of a stream takes dozens of
+         * lookups on several threads): entries below dbi_count never
+         * change, and the count is published after them (release). */
+        n = __atomic_load_n(&st->dbi_count, __ATOMIC_ACQUIRE);
+        i = dbi_index(st, n, name, h);
+        if (i < n) {
+            *out = st->dbis[i].dbi;
+            rc = POD_OK;
         }
     }
-    pthread_mutex_unlock(&st->dbi_lock);
     /* A read transaction that began before the database was created does
      * not know the handle (LMDB says EINVAL): for it the database does not
      * exist yet. */
@@ -129,10 +173,8 @@ store_db_create(struct store_txn *txn, const char *name)
     pthread_mutex_lock(&st->dbi_lock);
     locked = true;
     n = st->dbi_count + st->dbi_pending;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(st->dbis[i].name, name) == 0)
-            goto out;
-    }
+    if (dbi_index(st, n, name, name_hash(name)) < n)
+        goto out;
     if (n == STORE_MAX_DBS) {
         rc = POD_ERR_LIMIT;
         goto out;
@@ -141,6 +183,7 @@ store_db_create(struct store_txn *txn, const char *name)
     if (rc != POD_OK)
         goto out;
     memcpy(st->dbis[n].name, name, len + 1);
+    st->dbis[n].hash = name_hash(name);
     st->dbis[n].dbi = dbi;
     st->dbi_pending++;
 out:
@@ -150,6 +193,32 @@ out:
 }
 
 /* ---------------------------------------------------------- transactions */
+
+static uint64_t
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A process killed inside a read transaction (a backup, mdb_dump) leaves
+ * its reader slot behind, and LMDB keeps every page that reader might see:
+ * the file only grows. Drops the slots of processes that no longer exist. */
+static void
+readers_check(struct store *st)
+{
+    int stale = 0;
+    int mrc = mdb_reader_check(st->env, &stale);
+
+    st->readers_checked_ms = monotonic_ms();
+    if (mrc != MDB_SUCCESS)
+        LOG_WARN("store", "cannot check the reader table of %s: %s", st->dir, mdb_strerror(mrc));
+    else if (stale > 0)
+        LOG_INFO("store", "cleared %d stale reader slot%s in %s", stale, stale == 1 ? "" : "s",
+                 st->dir);
+}
 
 int
 store_txn_begin(struct store *st, bool write, struct store_txn **out)
@@ -169,13 +238,71 @@ store_txn_begin(struct store *st, bool write, struct store_txn **out)
     }
     txn->st = st;
     txn->write = write;
+    txn->nested = false;
+    txn->pending_before = 0;
     txn->txn = NULL;
     rc = store_err_map(mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &txn->txn));
     if (rc != POD_OK)
         goto out;
+    /* Writers take turns, so the time of the last check needs no lock. */
+    if (write && monotonic_ms() - st->readers_checked_ms >= READER_CHECK_MS)
+        readers_check(st);
     *out = txn;
     txn = NULL;
 out:
+    free(txn);
+    return rc;
+}
+
+int
+store_txn_begin_nested(struct store_txn *parent, struct store_txn **out)
+{
+    struct store_txn *txn;
+    int rc;
+
+    if (!out)
+        return POD_ERR_INVAL;
+    *out = NULL;
+    if (!parent || !parent->write)
+        return POD_ERR_INVAL;
+    txn = malloc(sizeof(*txn));
+    if (!txn)
+        return POD_ERR_NOMEM;
+    txn->st = parent->st;
+    txn->write = true;
+    txn->nested = true;
+    txn->txn = NULL;
+    /* Only the parent's thread touches the pending handles meanwhile (one
+     * writer at a time); the lock is for readers of the cache. */
+    pthread_mutex_lock(&parent->st->dbi_lock);
+    txn->pending_before = parent->st->dbi_pending;
+    pthread_mutex_unlock(&parent->st->dbi_lock);
+    rc = store_err_map(mdb_txn_begin(parent->st->env, parent->txn, 0, &txn->txn));
+    if (rc != POD_OK) {
+        free(txn);
+        return rc;
+    }
+    *out = txn;
+    return POD_OK;
+}
+
+/* Ends a nested transaction: a commit hands its writes (and the handles it
+ * opened) to the parent; an abort drops both. */
+static int
+txn_end_nested(struct store_txn *txn, bool commit)
+{
+    struct store *st = txn->st;
+    int rc = POD_OK;
+
+    if (commit)
+        rc = store_err_map(mdb_txn_commit(txn->txn));
+    else
+        mdb_txn_abort(txn->txn);
+    if (!commit || rc != POD_OK) {
+        pthread_mutex_lock(&st->dbi_lock);
+        st->dbi_pending = txn->pending_before;
+        pthread_mutex_unlock(&st->dbi_lock);
+    }
     free(txn);
     return rc;
 }
@@ -192,6 +319,8 @@ txn_end(struct store_txn *txn, bool commit)
     bool locked = false;
     int rc = POD_OK;
 
+    if (txn->nested)
+        return txn_end_nested(txn, commit);
     if (txn->write) {
         pthread_mutex_lock(&st->dbi_lock);
         locked = st->dbi_pending > 0;
@@ -204,7 +333,7 @@ txn_end(struct store_txn *txn, bool commit)
         mdb_txn_abort(txn->txn);
     if (locked) {
         if (commit && rc == POD_OK)
-            st->dbi_count += st->dbi_pending;
+            __atomic_store_n(&st->dbi_count, st->dbi_count + st->dbi_pending, __ATOMIC_RELEASE);
         st->dbi_pending = 0;
         pthread_mutex_unlock(&st->dbi_lock);
     }
@@ -511,13 +640,12 @@ lock_take(struct store *st, char *why, size_t why_len)
         rc = POD_ERR_BUSY;
         goto out;
     }
-    /* Our pid, for the error message of the next opener. */
+    /* Our pid, for the error message of the next opener. Only a courtesy:
+     * the lock is the flock, so a full partition must not keep the pod
+     * (and its reads) from starting. */
     n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-        pod_why(why, why_len, "cannot write lock file %s: %s", path, strerror(errno));
-        rc = POD_ERR_IO;
-        goto out;
-    }
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+        LOG_WARN("store", "cannot write the pid into lock file %s: %s", path, strerror(errno));
     st->lock_fd = fd;
     fd = -1;
 out:
@@ -563,6 +691,9 @@ env_open(struct store *st, const struct store_options *opt, char *why, size_t wh
                     mdb_strerror(mrc));
         goto out;
     }
+    /* Now (another process may hold the environment open, so LMDB kept
+     * its reader table), then now and then from store_txn_begin. */
+    readers_check(st);
 out:
     return rc;
 }
@@ -638,6 +769,7 @@ dbis_load(struct store *st, uint32_t latest, char *why, size_t why_len)
         if (mrc != MDB_SUCCESS)
             goto fail;
         memcpy(st->dbis[st->dbi_count].name, names[i], sizeof(names[i]));
+        st->dbis[st->dbi_count].hash = name_hash(names[i]);
         st->dbis[st->dbi_count].dbi = dbi;
         st->dbi_count++;
     }

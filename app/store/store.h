@@ -29,7 +29,8 @@ struct store_migration {
 };
 
 struct store_options {
-    size_t map_size;      /* bytes; 0 = CONFIG_POD_LMDB_MAP_MB */
+    size_t map_size;      /* bytes; 0 = CONFIG_POD_LMDB_MAP_MB. A full map
+                           * makes writes fail with POD_ERR_FULL (logged). */
     unsigned max_readers; /* 0 = CONFIG_POD_LMDB_MAX_READERS */
     /* Migrations in ascending version order starting at 1; NULL = the
      * pod's own list (store/migrations.c). Tests pass their own. */
@@ -42,7 +43,8 @@ uint32_t store_schema_latest(void);
 
 /* Opens (creating if needed) the data directory dir and its environment,
  * takes an exclusive lock on it (a second opener, in this or another
- * process, gets POD_ERR_BUSY), and runs pending migrations in one write
+ * process, gets POD_ERR_BUSY), clears the reader slots left by dead
+ * processes (logged), and runs pending migrations in one write
  * transaction each. A directory written by a newer schema gives
  * POD_ERR_VERSION and is left untouched. On failure why gets a one-line
  * reason for the operator. opt may be NULL. */
@@ -59,8 +61,16 @@ uint32_t store_schema_version(const struct store *st);
 const char *store_dir(const struct store *st);
 
 /* Begins a read-only (write = false) or read-write transaction. Only one
- * write transaction runs at a time; a second writer waits. */
+ * write transaction runs at a time; a second writer waits. A write at most
+ * once a minute also clears reader slots of dead processes (logged). */
 int store_txn_begin(struct store *st, bool write, struct store_txn **out);
+
+/* Begins a write transaction nested in parent (a write transaction of
+ * this thread): its writes become the parent's on commit and vanish on
+ * abort, so one item of a batch can fail without undoing the others. The
+ * parent must not be used until the child has ended; ending the parent
+ * first is not allowed. Nothing is durable before the parent commits. */
+int store_txn_begin_nested(struct store_txn *parent, struct store_txn **out);
 
 /* Commits and frees txn (also for read-only ones). On error the
  * transaction is aborted and freed all the same. */

@@ -34,6 +34,7 @@
 
 struct store_dbi {
     char name[STORE_DB_NAME_MAX + 1];
+    uint32_t hash; /* of name (store.c), compared first */
     MDB_dbi dbi;
 };
 
@@ -44,17 +45,25 @@ struct store {
     uint32_t schema;
     /* dbis[0, dbi_count) are committed and shared by all transactions;
      * dbis[dbi_count, dbi_count + dbi_pending) belong to the one open write
-     * transaction. dbi_lock guards all three fields. */
+     * transaction. dbi_lock guards all three fields for writers; read
+     * transactions read dbi_count atomically (acquire) without it, so it
+     * is only ever raised with a release store after its entries are
+     * written. */
     pthread_mutex_t dbi_lock;
     struct store_dbi dbis[STORE_MAX_DBS];
     size_t dbi_count;
     size_t dbi_pending;
+    /* Monotonic ms of the last check for reader slots of dead processes
+     * (store.c); read and written only inside a write transaction. */
+    uint64_t readers_checked_ms;
 };
 
 struct store_txn {
     struct store *st;
     MDB_txn *txn;
     bool write;
+    bool nested;           /* a child of another write transaction */
+    size_t pending_before; /* nested: st->dbi_pending when it began */
 };
 
 /* Maps an LMDB return code or errno value (0 = success) to POD_*. */
@@ -109,6 +118,30 @@ typedef int (*store_rec_encoder)(struct store_rec_writer *w, const void *obj);
  * before anything is written. */
 int store_rec_put(struct store_txn *txn, MDB_dbi dbi, MDB_val *key, store_rec_encoder enc,
                   const void *obj, unsigned flags);
+
+/* The record codecs of fed_outbox.c, notifications.c and conversations.c,
+ * which their modules otherwise use only inside (behind store_rec_put and
+ * their load functions); exposed for tests/host/fuzz/fuzz_store_records.c.
+ * Decoders zero *out first, check what the load functions check (required
+ * fields present) and leave the record's key fields (ids, a pod's host) 0;
+ * a message's text is a view into data (*text, *text_len, "" when absent),
+ * a job's payload likewise. Encoders do not finish the writer. */
+struct store_outbox_job;
+struct store_fed_pod;
+struct store_notification;
+struct store_conversation;
+struct store_message;
+int store_outbox_job_encode(struct store_rec_writer *w, const struct store_outbox_job *j);
+int store_outbox_job_decode(const void *data, size_t len, struct store_outbox_job *out);
+int store_fed_pod_encode(struct store_rec_writer *w, const struct store_fed_pod *p);
+int store_fed_pod_decode(const void *data, size_t len, struct store_fed_pod *out);
+int store_notif_encode(struct store_rec_writer *w, const struct store_notification *n);
+int store_notif_decode(const void *data, size_t len, struct store_notification *out);
+int store_conv_encode(struct store_rec_writer *w, const struct store_conversation *c);
+int store_conv_decode(const void *data, size_t len, struct store_conversation *out);
+int store_msg_encode(struct store_rec_writer *w, const struct store_message *m);
+int store_msg_decode(const void *data, size_t len, struct store_message *out, const char **text,
+                     size_t *text_len);
 
 /* The built-in migration list (migrations.c); static storage. */
 const struct store_migration *store_builtin_migrations(size_t *count);

@@ -50,6 +50,10 @@ reply_action_error(struct web_req *req, int rc, const char *why)
     case POD_ERR_INVAL:
     case POD_ERR_LIMIT:
         return web_reply_error(req, 422, why && *why ? why : "The request was not valid.");
+    case POD_ERR_FULL:
+        return web_reply_error(req, 507,
+                               "The pod's storage is full, so nothing new can be saved. Reading "
+                               "still works; ask the administrator to free some space.");
     default:
         return web_reply_error(req, 500, "The pod could not do that.");
     }
@@ -543,9 +547,7 @@ read_audience(struct web_req *req, struct social_new_post *np, uint64_t *ids, si
         const cJSON *it;
         cJSON_ArrayForEach(it, a)
         {
-            uint64_t id = cJSON_IsNumber(it)   ? (uint64_t)it->valuedouble
-                          : cJSON_IsString(it) ? web_parse_id(it->valuestring)
-                                               : 0;
+            uint64_t id = web_json_id(it);
             if (cJSON_IsString(it) && strcmp(it->valuestring, "public") == 0) {
                 np->public = true;
                 return POD_OK;
@@ -597,9 +599,7 @@ read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size
     if (cJSON_IsNull(ph))
         return POD_OK;
     if (!cJSON_IsArray(ph)) {
-        id = cJSON_IsNumber(ph) && ph->valuedouble >= 1 ? (uint64_t)ph->valuedouble
-             : cJSON_IsString(ph)                       ? web_parse_id(ph->valuestring)
-                                                        : 0;
+        id = web_json_id(ph);
         if (!id)
             return POD_ERR_INVAL;
         ids[np->photo_count++] = id;
@@ -607,9 +607,7 @@ read_photos(struct web_req *req, struct social_new_post *np, uint64_t *ids, size
     }
     cJSON_ArrayForEach(it, ph)
     {
-        id = cJSON_IsNumber(it) && it->valuedouble >= 1 ? (uint64_t)it->valuedouble
-             : cJSON_IsString(it)                       ? web_parse_id(it->valuestring)
-                                                        : 0;
+        id = web_json_id(it);
         if (!id || np->photo_count == cap)
             return POD_ERR_INVAL;
         for (size_t i = 0; i < np->photo_count; i++)
