@@ -71,7 +71,7 @@ pod_log(enum pod_log_level level, const char *module, const char *fmt, ...)
         len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
     /* Keep one line per event even if the message carried a newline. */
     for (size_t i = 0; i < len; i++)
-        if (line[i] == '\n' || line[i] == '\r')
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) /* and no terminal escapes */
             line[i] = ' ';
     if (len >= sizeof line - 1)
         len = sizeof line - 2;

@@ -150,6 +150,15 @@ web_reply_error(struct web_req *req, int status, const char *message)
      * cannot be reused. */
     bool close = status == 413 || status == 400 || status == 408 || status == 431;
 
+    /* Otherwise civetweb drains the unread body and may keep the
+     * connection: fine for a 413 on a few MB (the browser gets the page,
+     * not a reset), but a malformed request's length cannot be trusted,
+     * and draining a huge announced body holds a worker (and overflows
+     * civetweb's keep-alive arithmetic near LLONG_MAX): close those. */
+    if (close && req->conn && req->ri &&
+        (status != 413 || req->ri->content_length < 0 ||
+         req->ri->content_length > 64LL * 1024 * 1024))
+        mg_disable_keep_alive(req->conn);
     return web_reply_error_hdr(req, status, message, close ? "Connection: close\r\n" : NULL);
 }
 

@@ -6,8 +6,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "autoconf.h"
 #include "civetweb.h"
 #include "core/error.h"
+#include "drivers/clock/clock.h"
+#include "web/server.h"
 
 const char *
 web_header(const struct web_req *req, const char *name)
@@ -26,6 +29,7 @@ web_req_read_body(struct web_req *req, size_t max)
 {
     long long announced = req->ri->content_length;
     size_t cap, len = 0;
+    uint64_t start, timeout = CONFIG_POD_REQUEST_TIMEOUT_MS;
     char *buf;
     int n;
 
@@ -38,6 +42,9 @@ web_req_read_body(struct web_req *req, size_t max)
     buf = pod_arena_alloc(&req->arena, cap + 1);
     if (!buf)
         return POD_ERR_NOMEM;
+    start = drv_clock_monotonic_ms();
+    if (req->server && req->server->cfg.request_timeout_ms)
+        timeout = req->server->cfg.request_timeout_ms;
     while (len < cap) {
         n = mg_read(req->conn, buf + len, cap - len);
         if (n < 0)
@@ -45,6 +52,11 @@ web_req_read_body(struct web_req *req, size_t max)
         if (n == 0)
             break;
         len += (size_t)n;
+        /* civetweb's timeout holds for each read, so a body trickled in a
+         * byte at a time would hold the worker for ever: the whole body
+         * gets the request timeout plus a millisecond per 16 bytes. */
+        if (len < cap && drv_clock_monotonic_ms() - start > timeout + len / 16)
+            return POD_ERR_IO;
     }
     if (len > max)
         return POD_ERR_LIMIT;
@@ -56,14 +68,19 @@ web_req_read_body(struct web_req *req, size_t max)
     return POD_OK;
 }
 
+bool
+web_content_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
 /* True when the Content-Type header starts with type (parameters allowed). */
 static bool
 content_type_is(const struct web_req *req, const char *type)
 {
-    const char *ct = web_header(req, "Content-Type");
-    size_t n = strlen(type);
-
-    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+    return web_content_type_is(web_header(req, "Content-Type"), type);
 }
 
 int
@@ -90,13 +107,18 @@ web_req_load_form(struct web_req *req, size_t max)
 }
 
 #define JSON_MAX_DEPTH 16
+/* cJSON takes about 64 bytes per value: an 8 MB "[0,0,...]" would cost
+ * 256 MB. No form or API body of the pod has more than a few hundred. */
+#define JSON_MAX_VALUES 20000
 
-/* Rejects documents nested deeper than JSON_MAX_DEPTH before cJSON sees
- * them (cJSON recurses). Strings are skipped so brackets inside don't count. */
+/* Rejects documents nested deeper than JSON_MAX_DEPTH (cJSON recurses) or
+ * with more than JSON_MAX_VALUES values before cJSON sees them. Strings
+ * are skipped so brackets and commas inside don't count. */
 static bool
 json_depth_ok(const char *s, size_t len)
 {
     int depth = 0;
+    size_t values = 0;
     bool in_string = false;
 
     for (size_t i = 0; i < len; i++) {
@@ -109,7 +131,10 @@ json_depth_ok(const char *s, size_t len)
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > JSON_MAX_DEPTH)
+            if (++depth > JSON_MAX_DEPTH || ++values > JSON_MAX_VALUES)
+                return false;
+        } else if (c == ',' || c == ':') {
+            if (++values > JSON_MAX_VALUES)
                 return false;
         } else if (c == ']' || c == '}') {
             depth--;
@@ -128,12 +153,21 @@ web_req_load_json(struct web_req *req, size_t max)
     rc = web_req_read_body(req, max);
     if (rc != POD_OK)
         return rc;
-    if (req->body_len == 0) /* an empty body says nothing: no document */
+    return web_json_parse(req->body, req->body_len, max, &req->json_body);
+}
+
+int
+web_json_parse(const char *body, size_t len, size_t max, struct cJSON **out)
+{
+    *out = NULL;
+    if (len > max)
+        return POD_ERR_LIMIT;
+    if (len == 0) /* an empty body says nothing: no document */
         return POD_OK;
-    if (!json_depth_ok(req->body, req->body_len))
+    if (!body || !json_depth_ok(body, len))
         return POD_ERR_PARSE;
-    req->json_body = cJSON_ParseWithLength(req->body, req->body_len);
-    return req->json_body ? POD_OK : POD_ERR_PARSE;
+    *out = cJSON_ParseWithLength(body, len);
+    return *out ? POD_OK : POD_ERR_PARSE;
 }
 
 const char *

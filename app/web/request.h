@@ -73,6 +73,12 @@ int web_req_load_form(struct web_req *req, size_t max);
  * POD_ERR_PARSE for malformed JSON. */
 int web_req_load_json(struct web_req *req, size_t max);
 
+/* The parsing step of web_req_load_json, pure: body[0..len) into *out,
+ * which the caller frees with cJSON_Delete. POD_ERR_LIMIT when len > max;
+ * POD_ERR_PARSE for malformed JSON or beyond 16 levels of nesting or 20000
+ * values. An empty body is POD_OK with *out NULL. */
+int web_json_parse(const char *body, size_t len, size_t max, struct cJSON **out);
+
 /* A string or number member of the JSON body as text in the arena, or
  * NULL. path is one or two member names ("status_message", "text"). */
 const char *web_json_value(struct web_req *req, const char *name, const char *inner);
@@ -95,6 +101,11 @@ int web_req_set_cookie(struct web_req *req, const char *name, const char *value,
 
 /* The client's address as text (borrowed). */
 const char *web_req_remote_addr(const struct web_req *req);
+
+/* True when the Content-Type value ct (may be NULL) is type, alone or
+ * followed by parameters (";..." or " "), case-insensitively. Pure: the
+ * header reading above uses it, and so does the router fuzz target. */
+bool web_content_type_is(const char *ct, const char *type);
 
 /* Collapses runs of '/' and drops a trailing '/' (except for "/") in
  * place: diaspora* clients send "//photos/1" and "/visibility/". */

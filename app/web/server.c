@@ -18,6 +18,7 @@
 #include "web/reply.h"
 #include "web/routes.h"
 #include "web/session.h"
+#include "web/tls.h"
 
 /* Per-request arena: most pages fit in the stack block; the cap keeps a
  * single request from taking more than a few MB of a small board. */
@@ -124,6 +125,30 @@ method_override(const struct web_req *req, unsigned method)
     return method;
 }
 
+/* False for message framing a proxy in front could read differently
+ * (request smuggling): several Content-Length or Transfer-Encoding lines,
+ * both at once, or a length that is not plain digits. civetweb alone
+ * would take the first line and the leading digits. */
+static bool
+framing_ok(const struct mg_request_info *ri)
+{
+    const char *cl = NULL;
+    int te = 0;
+
+    for (int i = 0; i < ri->num_headers && i < MG_MAX_HEADERS; i++) {
+        const char *name = ri->http_headers[i].name, *v = ri->http_headers[i].value;
+
+        if (strcasecmp(name, "Transfer-Encoding") == 0)
+            te++;
+        if (strcasecmp(name, "Content-Length") != 0)
+            continue;
+        if (cl || !*v || strspn(v, "0123456789") != strlen(v))
+            return false;
+        cl = v;
+    }
+    return te == 0 || (te == 1 && !cl);
+}
+
 /* Everything between routing and the handler: limits, redirect, method
  * override, session and CSRF. Returns 0 to go on, or the status sent. */
 static int
@@ -138,6 +163,8 @@ prepare(struct web_req *req, const struct web_route **route_out)
 
     if (ri->num_headers > CONFIG_POD_MAX_HEADERS)
         return web_reply_error(req, 431, "Too many header lines");
+    if (!framing_ok(ri))
+        return web_reply_error(req, 400, "The request's length is given twice or malformed.");
     bit = method_bit(ri->request_method, &req->head);
     route = bit ? web_route_find(req->path, bit, &req->arena, req->params, &allowed, &flags) : NULL;
     /* A POST to a path that only takes PUT/PATCH/DELETE may carry _method. */
@@ -362,6 +389,7 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     snprintf(threads, sizeof threads, "%d", CONFIG_POD_WORKER_THREADS);
     snprintf(timeout, sizeof timeout, "%u",
              cfg->request_timeout_ms ? cfg->request_timeout_ms : CONFIG_POD_REQUEST_TIMEOUT_MS);
+    web_tls_set_handshake_timeout(cfg->request_timeout_ms);
     snprintf(keepalive, sizeof keepalive, "%d", CONFIG_POD_KEEPALIVE_TIMEOUT_MS);
     snprintf(reqsize, sizeof reqsize, "%d", CONFIG_POD_MAX_HEADER_BYTES);
 

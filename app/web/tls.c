@@ -1,6 +1,12 @@
 #include "web/tls.h"
 
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
+
 #include <mbedtls/ssl_ciphersuites.h>
+
+#include "autoconf.h"
 
 /* Forward secrecy and AEAD only; ECDSA first (the self-signed certificate is
  * P-256, cheap to handshake on a Pi), RSA for administrators' certificates. */
@@ -48,4 +54,56 @@ const char *const *
 web_tls_suite_names(void)
 {
     return pod_tls_suite_names;
+}
+
+static unsigned handshake_timeout_ms = CONFIG_POD_REQUEST_TIMEOUT_MS;
+
+/* This file is linked with civetweb, apart from the drivers: its own clock. */
+static uint64_t
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void
+web_tls_set_handshake_timeout(unsigned ms)
+{
+    if (ms)
+        handshake_timeout_ms = ms;
+}
+
+int
+web_tls_handshake(mbedtls_ssl_context *ssl)
+{
+    /* civetweb calls this in a loop until it answers something other than
+     * WANT_READ/WANT_WRITE, so each thread has one handshake at a time;
+     * every way out of the loop forgets it. */
+    static _Thread_local const mbedtls_ssl_context *current;
+    static _Thread_local uint64_t started;
+    uint64_t now = monotonic_ms();
+    const int *fd = ssl->p_bio;
+    struct pollfd p;
+    int rc;
+
+    if (ssl != current) {
+        current = ssl;
+        started = now;
+    }
+    rc = mbedtls_ssl_handshake(ssl);
+    if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
+        current = NULL;
+        return rc;
+    }
+    p.fd = fd ? *fd : -1;
+    p.events = rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT;
+    p.revents = 0;
+    if (!fd || now - started >= handshake_timeout_ms ||
+        poll(&p, 1, (int)(handshake_timeout_ms - (now - started))) <= 0) {
+        current = NULL;
+        return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    return rc;
 }

@@ -14,6 +14,18 @@
  * certificate and key. cert and key stay owned by civetweb. */
 int web_tls_harden(mbedtls_ssl_config *conf, mbedtls_x509_crt *cert, mbedtls_pk_context *key);
 
+/* Called by civetweb (through civetweb_hook.h) in place of
+ * mbedtls_ssl_handshake(), which civetweb 1.15 retries in a busy loop on a
+ * non-blocking socket with no time limit: a client that connects and sends
+ * nothing would hold a worker and a CPU core for ever. This one waits for
+ * the socket with poll() and gives up (MBEDTLS_ERR_SSL_TIMEOUT) once the
+ * handshake has taken the request timeout. */
+int web_tls_handshake(mbedtls_ssl_context *ssl);
+
+/* Sets the handshake time limit in ms (0 keeps CONFIG_POD_REQUEST_TIMEOUT_MS);
+ * called once before the server starts. */
+void web_tls_set_handshake_timeout(unsigned ms);
+
 /* The IANA names of the cipher suites the listener accepts, NULL-ended. */
 const char *const *web_tls_suite_names(void);
 
