@@ -179,6 +179,10 @@ social_post_create(struct store_txn *txn, uint64_t author, const struct social_n
     rc = store_post_add(txn, out, r.ids, r.count, (const char *const *)tags, tag_count, np_poll);
     if (rc == POD_ERR_INVAL)
         pod_why(why, why_len, "The post could not be accepted.");
+    /* Someone else's photo is as unknown as a missing one: a 403 would
+     * tell that a photo of a limited post exists. */
+    if (rc == POD_ERR_AUTH)
+        rc = POD_ERR_NOTFOUND;
     if (rc == POD_OK)
         rc = social_notify_post(txn, out, len, a);
     if (rc == POD_OK)
@@ -437,6 +441,32 @@ social_poll_vote(struct store_txn *txn, uint64_t actor, uint64_t post, uint32_t 
     return rc;
 }
 
+/* Whether viewer may see the post that like l is on (or on a comment of). */
+static bool
+like_visible(struct store_txn *txn, uint64_t viewer, const struct store_like *l)
+{
+    unsigned char block[512];
+    struct pod_arena a;
+    struct store_comment c;
+    struct store_post p;
+    struct pod_post_facts f;
+    uint64_t post = l->target;
+    int rc = POD_OK;
+
+    pod_arena_init(&a, block, sizeof block, 256 * 1024);
+    if (l->target_type == STORE_LIKE_COMMENT) {
+        rc = store_comment_get(txn, l->target, &a, &c);
+        if (rc == POD_OK)
+            post = c.post;
+    }
+    if (rc == POD_OK)
+        rc = store_post_get(txn, post, &a, &p);
+    if (rc == POD_OK)
+        social_post_facts(txn, &p, viewer, &f);
+    pod_arena_free(&a);
+    return rc == POD_OK && pod_post_visible(&f, viewer);
+}
+
 /* Tells the pods concerned that actor's like l goes (before it goes). */
 static int
 like_retraction(struct store_txn *txn, uint64_t actor, const struct store_like *l)
@@ -472,8 +502,10 @@ social_like_delete(struct store_txn *txn, uint64_t actor, uint64_t like)
 
     if (rc != POD_OK)
         return rc;
+    /* Someone else's like: 403, or 404 when actor may not see its post
+     * (nothing is told about limited posts). */
     if (l.author != actor)
-        return POD_ERR_AUTH;
+        return like_visible(txn, actor, &l) ? POD_ERR_AUTH : POD_ERR_NOTFOUND;
     rc = like_retraction(txn, actor, &l);
     return rc == POD_OK ? store_like_delete(txn, like) : rc;
 }

@@ -72,7 +72,8 @@ int social_comment_delete(struct store_txn *txn, uint64_t actor, uint64_t commen
 int social_like(struct store_txn *txn, uint64_t actor, enum store_like_target type, uint64_t target,
                 struct store_like *out);
 
-/* Deletes actor's own like. */
+/* Deletes actor's own like; someone else's is POD_ERR_AUTH, or
+ * POD_ERR_NOTFOUND when actor may not see the post it is on. */
 int social_like_delete(struct store_txn *txn, uint64_t actor, uint64_t like);
 
 /* actor votes for answer (0-based) of the poll of post, which they may

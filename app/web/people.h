@@ -63,6 +63,11 @@ uint64_t web_tag_following_id(struct store_txn *txn, uint64_t viewer, const char
 void web_tag_follow_button(struct html *h, struct store_txn *txn, uint64_t viewer, const char *tag,
                            const char *return_to);
 
+/* How many of tag's newest posts (of at most 1000, or 200 when max is 1)
+ * viewer may see, up to max. Tag lists show only tags with one: a tag used
+ * only in limited posts would tell others a word of them. */
+size_t web_tag_count(struct store_txn *txn, uint64_t viewer, const char *tag, size_t max);
+
 /* A link to tag's page: <a href="/tags/TAG">#TAG</a>. */
 void web_tag_link(struct html *h, const char *tag);
 

@@ -105,6 +105,9 @@ tag_hit(const char *tag, void *ctx)
 
     if (th->exact && strcmp(tag, th->exact) == 0)
         return 0;
+    /* Only tags of posts the viewer may see (people.h). */
+    if (web_tag_count(th->txn, th->viewer, tag, 1) == 0)
+        return 0;
     tag_row(th, tag);
     return th->shown >= TAGS_MAX ? 1 : 0;
 }
@@ -221,12 +224,19 @@ empty_note(struct html *h, const char *text)
     html_raw(h, "</p>");
 }
 
+struct tag_any {
+    struct store_txn *txn;
+    uint64_t viewer;
+    size_t any;
+};
+
 static int
 count_tag(const char *tag, void *ctx)
 {
-    (void)tag;
-    (*(size_t *)ctx)++;
-    return 1;
+    struct tag_any *ta = ctx;
+
+    ta->any = web_tag_count(ta->txn, ta->viewer, tag, 1);
+    return ta->any ? 1 : 0;
 }
 
 /* Tags beginning with tag, tag itself first (one can follow a tag before
@@ -234,20 +244,20 @@ count_tag(const char *tag, void *ctx)
 static void
 tag_results(struct html *h, struct store_txn *txn, uint64_t viewer, const char *tag, bool exact)
 {
-    size_t any = 0;
-
+    struct tag_any ta = {txn, viewer, 0};
     struct web_req *req = h->req;
     const char *q = web_query_value(req, "q");
     struct tags_html th = {h, txn, viewer, exact ? tag : NULL, NULL, 0};
 
     th.here = pod_arena_printf(&req->arena, "/search?q=%s", web_url_encode(req, q ? q : ""));
-    if (!exact && (store_tags_with_prefix(txn, tag, 1, count_tag, &any) < 0 || any == 0))
+    if (!exact &&
+        (store_tags_with_prefix(txn, tag, 2 * TAGS_MAX, count_tag, &ta) < 0 || ta.any == 0))
         return;
 
     section_begin(h, "tags-h", T("Tags"));
     if (exact)
         tag_row(&th, tag);
-    store_tags_with_prefix(txn, tag, TAGS_MAX, tag_hit, &th);
+    store_tags_with_prefix(txn, tag, 2 * TAGS_MAX, tag_hit, &th);
     if (th.shown)
         html_raw(h, "</ul>");
     else

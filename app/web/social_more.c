@@ -20,6 +20,7 @@
 #include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "web/people.h"
 #include "web/ui.h"
 #include "web/present.h"
 #include "web/reply.h"
@@ -414,23 +415,14 @@ page_mentions_stream(struct web_req *req)
 
 /* ------------------------------------------------------------ tag followings */
 
-static int
-count_one(uint64_t post, int64_t created_at, void *ctx)
-{
-    (void)post;
-    (void)created_at;
-    (*(size_t *)ctx)++;
-    return 0;
-}
-
-/* {id, name, taggings_count}; taggings_count stops at TAGGINGS_MAX. */
+/* {id, name, taggings_count}; taggings_count counts the posts viewer may
+ * see and stops at TAGGINGS_MAX. */
 static cJSON *
-tag_following_json(struct store_txn *txn, uint64_t id, const char *tag)
+tag_following_json(struct store_txn *txn, uint64_t viewer, uint64_t id, const char *tag)
 {
     cJSON *o = cJSON_CreateObject();
-    size_t n = 0;
+    size_t n = web_tag_count(txn, viewer, tag, TAGGINGS_MAX);
 
-    store_stream_tag(txn, tag, INT64_MAX, UINT64_MAX, TAGGINGS_MAX, count_one, &n);
     cJSON_AddNumberToObject(o, "id", (double)id);
     cJSON_AddStringToObject(o, "name", tag);
     cJSON_AddNumberToObject(o, "taggings_count", (double)n);
@@ -439,6 +431,7 @@ tag_following_json(struct store_txn *txn, uint64_t id, const char *tag)
 
 struct following_list {
     struct store_txn *txn;
+    uint64_t viewer;
     cJSON *arr;
 };
 
@@ -447,7 +440,7 @@ list_following(uint64_t id, const char *tag, void *ctx)
 {
     struct following_list *fl = ctx;
 
-    cJSON_AddItemToArray(fl->arr, tag_following_json(fl->txn, id, tag));
+    cJSON_AddItemToArray(fl->arr, tag_following_json(fl->txn, fl->viewer, id, tag));
     return 0;
 }
 
@@ -466,6 +459,7 @@ page_tag_followings_index(struct web_req *req)
     if (!txn)
         return req->status;
     fl.txn = txn;
+    fl.viewer = web_viewer(req);
     fl.arr = cJSON_CreateArray();
     rc = store_tags_followed_each(txn, web_viewer(req), list_following, &fl);
     store_txn_abort(txn);
@@ -508,7 +502,7 @@ page_tag_following_create(struct web_req *req)
     txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
-    json = tag_following_json(txn, id, tag);
+    json = tag_following_json(txn, web_viewer(req), id, tag);
     store_txn_abort(txn);
     return web_reply_json(req, 201, json);
 }
@@ -543,22 +537,28 @@ page_tag_following_delete(struct web_req *req)
 
 struct tag_hits {
     struct web_req *req;
+    struct store_txn *txn;
     cJSON *arr;
     const char *query;
     bool query_seen;
+    size_t left; /* names still wanted */
 };
 
 static int
 tag_hit(const char *tag, void *ctx)
 {
     struct tag_hits *th = ctx;
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o;
 
+    /* Only tags of posts the viewer may see (people.h). */
+    if (web_tag_count(th->txn, web_viewer(th->req), tag, 1) == 0)
+        return 0;
+    o = cJSON_CreateObject();
     if (strcmp(tag, th->query) == 0)
         th->query_seen = true;
     cJSON_AddStringToObject(o, "name", pod_arena_printf(&th->req->arena, "#%s", tag));
     cJSON_AddItemToArray(th->arr, o);
-    return 0;
+    return --th->left == 0 ? 1 : 0;
 }
 
 int
@@ -582,9 +582,13 @@ page_tags_search(struct web_req *req)
     txn = web_txn_begin(req, false);
     if (!txn)
         return req->status;
+    th.txn = txn;
     th.arr = cJSON_CreateArray();
-    /* limit - 1 names from the index, then the query itself (diaspora*). */
-    rc = limit > 1 ? store_tags_with_prefix(txn, th.query, limit - 1, tag_hit, &th) : POD_OK;
+    /* limit - 1 names from the index, then the query itself (diaspora*);
+     * tag_hit skips names the viewer may not know, so look at more. */
+    th.left = limit - 1;
+    rc = limit > 1 ? store_tags_with_prefix(txn, th.query, 2 * TAG_SEARCH_MAX, tag_hit, &th)
+                   : POD_OK;
     store_txn_abort(txn);
     if (rc < 0 && rc != POD_ERR_LIMIT) {
         cJSON_Delete(th.arr);

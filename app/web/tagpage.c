@@ -11,8 +11,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/arena.h"
 #include "core/error.h"
+#include "core/visibility.h"
+#include "social/actions.h"
 #include "store/contacts.h"
+#include "store/posts.h"
 #include "web/handler_kit.h"
 #include "web/handlers.h"
 #include "web/html.h"
@@ -47,6 +51,46 @@ web_tag_following_id(struct store_txn *txn, uint64_t viewer, const char *tag)
     if (viewer && tag)
         store_tags_followed_each(txn, viewer, following_match, &ff);
     return ff.id;
+}
+
+#define TAG_COUNT_SCAN 1000 /* posts of a tag web_tag_count looks at */
+#define TAG_PROBE_SCAN 200  /* ... when asked only whether there is one */
+
+struct tag_count {
+    struct store_txn *txn;
+    uint64_t viewer;
+    size_t n, max;
+};
+
+static int
+count_visible(uint64_t post, int64_t created_at, void *ctx)
+{
+    struct tag_count *tc = ctx;
+    unsigned char block[512];
+    struct pod_arena a;
+    struct store_post p;
+    struct pod_post_facts f;
+
+    (void)created_at;
+    pod_arena_init(&a, block, sizeof block, 256 * 1024);
+    if (store_post_get(tc->txn, post, &a, &p) == POD_OK) {
+        social_post_facts(tc->txn, &p, tc->viewer, &f);
+        if (pod_post_visible(&f, tc->viewer))
+            tc->n++;
+    }
+    pod_arena_free(&a);
+    return tc->n >= tc->max ? 1 : 0;
+}
+
+size_t
+web_tag_count(struct store_txn *txn, uint64_t viewer, const char *tag, size_t max)
+{
+    struct tag_count tc = {txn, viewer, 0, max};
+
+    if (max > 0)
+        store_stream_tag(txn, tag, INT64_MAX, UINT64_MAX,
+                         max == 1 ? TAG_PROBE_SCAN : TAG_COUNT_SCAN, count_visible, &tc);
+    return tc.n;
 }
 
 void
