@@ -21,7 +21,9 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,27 +237,91 @@ crypto_rsa_sign_sha256(const char *priv_pem, const void *msg, size_t len, uint8_
     return crypto_rsa_sign_digest(priv_pem, digest, sig, cap, sig_len);
 }
 
+/* Public keys parsed for verification, kept by the SHA-256 of their PEM:
+ * a pod verifies the same few senders' signatures over and over, and
+ * parsing a 4096-bit key (with the Montgomery constant mbedTLS computes at
+ * the first use and keeps in the context) costs about half a verification.
+ * Least recently used goes first. The lock is held during the
+ * verification too, so a context is never used by two threads. */
+#define VERIFY_CACHE_SLOTS 8
+
+struct verify_slot {
+    uint8_t pem_hash[CRYPTO_SHA256_LEN];
+    mbedtls_pk_context pk;
+    uint64_t used; /* 0 = empty */
+};
+
+static struct verify_slot verify_cache[VERIFY_CACHE_SLOTS];
+static uint64_t verify_clock;
+static pthread_mutex_t verify_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot holding pub_pem's key, parsing it into the least recently used
+ * slot when it is not cached. Called with verify_lock held. */
+static int
+verify_slot_get(const char *pub_pem, struct verify_slot **out)
+{
+    uint8_t h[CRYPTO_SHA256_LEN];
+    struct verify_slot *victim = &verify_cache[0];
+    int ret;
+
+    crypto_sha256(pub_pem, strlen(pub_pem), h);
+    for (size_t i = 0; i < VERIFY_CACHE_SLOTS; i++) {
+        struct verify_slot *s = &verify_cache[i];
+
+        if (s->used && memcmp(s->pem_hash, h, sizeof h) == 0) {
+            s->used = ++verify_clock;
+            *out = s;
+            return POD_OK;
+        }
+        if (s->used < victim->used)
+            victim = s;
+    }
+    if (victim->used)
+        mbedtls_pk_free(&victim->pk);
+    victim->used = 0;
+    mbedtls_pk_init(&victim->pk);
+    ret = rsa_load(&victim->pk, pub_pem, false);
+    if (ret != POD_OK) {
+        mbedtls_pk_free(&victim->pk);
+        return ret;
+    }
+    memcpy(victim->pem_hash, h, sizeof h);
+    victim->used = ++verify_clock;
+    *out = victim;
+    return POD_OK;
+}
+
 int
 crypto_rsa_verify_digest(const char *pub_pem, const uint8_t digest[32], const uint8_t *sig,
                          size_t sig_len)
 {
-    mbedtls_pk_context pk;
+    struct verify_slot *slot;
     int ret;
 
-    if (!digest || (!sig && sig_len > 0))
+    if (!digest || (!sig && sig_len > 0) || !pub_pem)
         return POD_ERR_INVAL;
-    mbedtls_pk_init(&pk);
-    ret = rsa_load(&pk, pub_pem, false);
-    if (ret != POD_OK)
-        goto out;
+    pthread_mutex_lock(&verify_lock);
+    ret = verify_slot_get(pub_pem, &slot);
     /* Any non-zero answer is a failure: mbedTLS reports a valid signature
      * followed by extra bytes as MBEDTLS_ERR_PK_SIG_LEN_MISMATCH. */
-    if (sig_len != mbedtls_pk_get_len(&pk) ||
-        mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, CRYPTO_SHA256_LEN, sig, sig_len) != 0)
+    if (ret == POD_OK && (sig_len != mbedtls_pk_get_len(&slot->pk) ||
+                          mbedtls_pk_verify(&slot->pk, MBEDTLS_MD_SHA256, digest, CRYPTO_SHA256_LEN,
+                                            sig, sig_len) != 0))
         ret = POD_ERR_SIG;
-out:
-    mbedtls_pk_free(&pk);
+    pthread_mutex_unlock(&verify_lock);
     return ret;
+}
+
+void
+crypto_rsa_verify_cache_clear(void)
+{
+    pthread_mutex_lock(&verify_lock);
+    for (size_t i = 0; i < VERIFY_CACHE_SLOTS; i++) {
+        if (verify_cache[i].used)
+            mbedtls_pk_free(&verify_cache[i].pk);
+        verify_cache[i].used = 0;
+    }
+    pthread_mutex_unlock(&verify_lock);
 }
 
 int

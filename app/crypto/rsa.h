@@ -41,9 +41,15 @@ int crypto_rsa_sign_sha256(const char *priv_pem, const void *msg, size_t len, ui
 
 /* Checks an RSA-SHA256 PKCS#1 v1.5 signature over the SHA-256 digest with
  * pub_pem: POD_OK when it verifies, POD_ERR_SIG when it does not (wrong
- * length included). The padding comparison is mbedTLS's constant-time one. */
+ * length included). The padding comparison is mbedTLS's constant-time one.
+ * The parsed key is cached (see crypto_rsa_verify_cache_clear). */
 int crypto_rsa_verify_digest(const char *pub_pem, const uint8_t digest[32], const uint8_t *sig,
                              size_t sig_len);
+
+/* Drops the parsed public keys crypto_rsa_verify_digest keeps (the last
+ * few keys used, by the hash of their PEM; thread-safe). For tests and
+ * shutdown; the cache never holds anything secret. */
+void crypto_rsa_verify_cache_clear(void);
 
 /* As crypto_rsa_verify_digest over SHA-256(msg[0..len)). */
 int crypto_rsa_verify_sha256(const char *pub_pem, const void *msg, size_t len, const uint8_t *sig,

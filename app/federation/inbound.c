@@ -136,10 +136,36 @@ decrypt(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, 
     return rc;
 }
 
-/* Applies e in one write transaction that also deletes the item. */
+/* What process() learns about an item before applying it: the envelope,
+ * the entity and the people, all in a (arena-backed, see prepared_new). */
+struct prepared {
+    struct pod_arena a;
+    struct fed_entity *e;
+    struct store_person people[2]; /* [0] sender, [1] relayable author */
+    struct social_fed_in in;
+    const char *author;
+    unsigned char buf[16384];
+};
+
+/* Applies p's entity in txn and deletes the item there. */
 static int
-apply(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
-      const struct social_fed_in *in, struct pod_arena *a, char *why, size_t why_len)
+apply_in(struct store_txn *txn, const struct store_inbox_item *item, struct prepared *p, char *why,
+         size_t why_len)
+{
+    int rc = social_fed_apply(txn, &p->in, &p->a, why, why_len);
+
+    if (rc == POD_OK) {
+        rc = store_inbox_delete(txn, item->id);
+        if (rc == POD_ERR_NOTFOUND)
+            rc = POD_OK; /* not queued (a direct call) */
+    }
+    return rc;
+}
+
+/* apply_in() in a write transaction of its own. */
+static int
+apply(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, struct prepared *p,
+      char *why, size_t why_len)
 {
     struct store_txn *txn = NULL;
     int rc = store_txn_begin(ctx->store, true, &txn);
@@ -148,12 +174,7 @@ apply(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
         pod_why(why, why_len, "cannot begin a write transaction: %s", pod_strerror(rc));
         return rc;
     }
-    rc = social_fed_apply(txn, in, a, why, why_len);
-    if (rc == POD_OK) {
-        rc = store_inbox_delete(txn, item->id);
-        if (rc == POD_ERR_NOTFOUND)
-            rc = POD_OK; /* not queued (a direct call) */
-    }
+    rc = apply_in(txn, item, p, why, why_len);
     if (rc == POD_OK) {
         rc = store_txn_commit(txn);
         txn = NULL;
@@ -307,6 +328,122 @@ discover_participants(const struct fed_inbound_ctx *ctx, const char *list)
     }
 }
 
+/* A struct prepared with its arena ready (heap: several live at once in
+ * a batch). NULL when out of memory. */
+static struct prepared *
+prepared_new(void)
+{
+    struct prepared *p = malloc(sizeof *p);
+
+    if (p)
+        pod_arena_init(&p->a, p->buf, sizeof p->buf, INBOUND_ARENA_LIMIT);
+    return p;
+}
+
+static void
+prepared_free(struct prepared *p)
+{
+    if (p) {
+        pod_arena_free(&p->a);
+        free(p);
+    }
+}
+
+/* Everything before the write: decrypt, read and verify the envelope,
+ * find (discover) the people, parse and validate the entity. Fills p. */
+static int
+prepare(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, struct prepared *p,
+        char *why, size_t why_len)
+{
+    struct fed_envelope *env;
+    struct store_person *people = p->people;
+    const char *xml = (const char *)item->body;
+    char *plain = NULL;
+    size_t xml_len = item->len;
+    int rc;
+
+    p->e = NULL;
+    p->author = NULL;
+    env = pod_arena_alloc(&p->a, sizeof *env);
+    if (!env) {
+        pod_why(why, why_len, "out of memory");
+        return POD_ERR_NOMEM;
+    }
+    if (item->kind == STORE_INBOX_PRIVATE) {
+        rc = decrypt(ctx, item, &p->a, &plain, &xml_len, why, why_len);
+        if (rc != POD_OK)
+            return rc;
+        xml = plain;
+    } else if (item->kind != STORE_INBOX_PUBLIC) {
+        pod_why(why, why_len, "unknown inbox kind %d", (int)item->kind);
+        return POD_ERR_INVAL;
+    }
+    rc = fed_envelope_parse(xml, xml_len, &p->a, env, why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    rc = find_person(ctx, env->sender, &people[0], why, why_len);
+    if (rc != POD_OK)
+        return rc;
+    if (people[0].username[0]) {
+        /* Our own users' entities are made here; a copy coming back from
+         * another pod (a replay) must not bring back what they deleted. */
+        pod_why(why, why_len, "%s is a local user", people[0].diaspora_id);
+        return POD_ERR_AUTH;
+    }
+    rc = fed_envelope_verify(env, people[0].public_key, why, why_len);
+    if (rc != POD_OK) {
+        if (why && why_len)
+            pod_why(why, why_len, "envelope signature of %s: %s", env->sender, pod_strerror(rc));
+        return POD_ERR_SIG;
+    }
+    rc = fed_entity_parse(env->payload, env->payload_len, &p->a, &p->e, why, why_len);
+    if (rc == POD_OK)
+        rc = fed_entity_validate(p->e, why, why_len);
+    if (rc != POD_OK)
+        return rc != POD_ERR_NOMEM ? POD_ERR_INVAL : rc;
+    memset(&p->in, 0, sizeof p->in);
+    p->in.entity = p->e;
+    p->in.sender = &people[0];
+    p->in.public_route = item->kind == STORE_INBOX_PUBLIC;
+    p->in.recipient = item->kind == STORE_INBOX_PRIVATE ? item->recipient : 0;
+    p->in.now = ctx->now ? ctx->now() : (int64_t)time(NULL);
+    p->author = fed_entity_get(p->e, "author");
+    if (fed_entity_is_relayable(p->e) && p->author &&
+        strcasecmp(p->author, people[0].diaspora_id) != 0) {
+        rc = find_person(ctx, p->author, &people[1], why, why_len);
+        if (rc != POD_OK)
+            return rc;
+        p->in.author = &people[1];
+    } else if (strcmp(p->e->type, "account_migration") == 0 && migration_other(p->e)) {
+        rc = find_person(ctx, migration_other(p->e), &people[1], why, why_len);
+        if (rc != POD_OK)
+            return rc;
+        p->in.author = &people[1];
+    }
+    if (strcmp(p->e->type, "conversation") == 0)
+        discover_participants(ctx, fed_entity_get(p->e, "participants"));
+    return POD_OK;
+}
+
+/* After the first attempt to apply (rc): a missing parent is fetched and
+ * the item applied again; on success why gets the summary. */
+static int
+finish(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, struct prepared *p,
+       unsigned depth, int rc, char *why, size_t why_len)
+{
+    if (rc == POD_ERR_NOTFOUND && p->e && fetch_parent(ctx, p->e, depth, why, why_len) == POD_OK)
+        rc = apply(ctx, item, p, why, why_len);
+    if (rc == POD_OK) {
+        const char *guid = fed_entity_get(p->e, "guid");
+
+        if (!guid)
+            guid = fed_entity_get(p->e, "target_guid");
+        pod_why(why, why_len, "%s %s by %s", p->e->type, guid ? guid : "-",
+                p->author ? p->author : "-");
+    }
+    return rc;
+}
+
 enum fed_inbound_outcome
 fed_inbound_process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item,
                     char *why, size_t why_len)
@@ -319,96 +456,83 @@ static int
 process(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *item, unsigned depth,
         char *why, size_t why_len)
 {
-    unsigned char buf[16384];
-    struct pod_arena a;
-    struct fed_envelope *env;
-    struct fed_entity *e = NULL;
-    struct store_person *people; /* [0] sender, [1] relayable author */
-    struct social_fed_in in;
-    const char *xml = (const char *)item->body, *author;
-    char *plain = NULL;
-    size_t xml_len = item->len;
+    struct prepared *p = prepared_new();
     int rc;
 
     if (why && why_len)
         why[0] = '\0';
-    pod_arena_init(&a, buf, sizeof buf, INBOUND_ARENA_LIMIT);
-    env = pod_arena_alloc(&a, sizeof *env);
-    people = pod_arena_alloc(&a, 2 * sizeof *people);
-    if (!env || !people) {
+    if (!p) {
         pod_why(why, why_len, "out of memory");
-        rc = POD_ERR_NOMEM;
-        goto out;
+        return POD_ERR_NOMEM;
     }
-    if (item->kind == STORE_INBOX_PRIVATE) {
-        rc = decrypt(ctx, item, &a, &plain, &xml_len, why, why_len);
-        if (rc != POD_OK)
-            goto out;
-        xml = plain;
-    } else if (item->kind != STORE_INBOX_PUBLIC) {
-        pod_why(why, why_len, "unknown inbox kind %d", (int)item->kind);
-        rc = POD_ERR_INVAL;
-        goto out;
-    }
-    rc = fed_envelope_parse(xml, xml_len, &a, env, why, why_len);
-    if (rc != POD_OK)
-        goto out;
-    rc = find_person(ctx, env->sender, &people[0], why, why_len);
-    if (rc != POD_OK)
-        goto out;
-    if (people[0].username[0]) {
-        /* Our own users' entities are made here; a copy coming back from
-         * another pod (a replay) must not bring back what they deleted. */
-        pod_why(why, why_len, "%s is a local user", people[0].diaspora_id);
-        rc = POD_ERR_AUTH;
-        goto out;
-    }
-    rc = fed_envelope_verify(env, people[0].public_key, why, why_len);
-    if (rc != POD_OK) {
-        if (why && why_len)
-            pod_why(why, why_len, "envelope signature of %s: %s", env->sender, pod_strerror(rc));
-        rc = POD_ERR_SIG;
-        goto out;
-    }
-    rc = fed_entity_parse(env->payload, env->payload_len, &a, &e, why, why_len);
-    if (rc == POD_OK)
-        rc = fed_entity_validate(e, why, why_len);
-    if (rc != POD_OK) {
-        if (rc != POD_ERR_NOMEM)
-            rc = POD_ERR_INVAL;
-        goto out;
-    }
-    memset(&in, 0, sizeof in);
-    in.entity = e;
-    in.sender = &people[0];
-    in.public_route = item->kind == STORE_INBOX_PUBLIC;
-    in.recipient = item->kind == STORE_INBOX_PRIVATE ? item->recipient : 0;
-    in.now = ctx->now ? ctx->now() : (int64_t)time(NULL);
-    author = fed_entity_get(e, "author");
-    if (fed_entity_is_relayable(e) && author && strcasecmp(author, people[0].diaspora_id) != 0) {
-        rc = find_person(ctx, author, &people[1], why, why_len);
-        if (rc != POD_OK)
-            goto out;
-        in.author = &people[1];
-    } else if (strcmp(e->type, "account_migration") == 0 && migration_other(e)) {
-        rc = find_person(ctx, migration_other(e), &people[1], why, why_len);
-        if (rc != POD_OK)
-            goto out;
-        in.author = &people[1];
-    }
-    if (strcmp(e->type, "conversation") == 0)
-        discover_participants(ctx, fed_entity_get(e, "participants"));
-    rc = apply(ctx, item, &in, &a, why, why_len);
-    if (rc == POD_ERR_NOTFOUND && fetch_parent(ctx, e, depth, why, why_len) == POD_OK)
-        rc = apply(ctx, item, &in, &a, why, why_len);
+    rc = prepare(ctx, item, p, why, why_len);
     if (rc == POD_OK) {
-        const char *guid = fed_entity_get(e, "guid");
-
-        if (!guid)
-            guid = fed_entity_get(e, "target_guid");
-        pod_why(why, why_len, "%s %s by %s", e->type, guid ? guid : "-", author ? author : "-");
+        rc = apply(ctx, item, p, why, why_len);
+        rc = finish(ctx, item, p, depth, rc, why, why_len);
     }
-out:
-    pod_arena_free(&a);
+    prepared_free(p);
     return rc;
+}
+
+void
+fed_inbound_process_batch(const struct fed_inbound_ctx *ctx, const struct store_inbox_item *items,
+                          size_t n, enum fed_inbound_outcome *outcomes, char *whys, size_t why_len)
+{
+    struct prepared *p[FED_INBOUND_BATCH_MAX] = {0};
+    int rc[FED_INBOUND_BATCH_MAX];
+    struct store_txn *txn = NULL, *child;
+    size_t applied = 0;
+    int trc = POD_OK;
+
+    if (n > FED_INBOUND_BATCH_MAX)
+        n = FED_INBOUND_BATCH_MAX;
+    for (size_t i = 0; i < n; i++) {
+        char *why = whys + i * why_len;
+
+        why[0] = '\0';
+        p[i] = prepared_new();
+        rc[i] = p[i] ? prepare(ctx, &items[i], p[i], why, why_len) : POD_ERR_NOMEM;
+        if (rc[i] == POD_OK)
+            applied++;
+    }
+    if (applied > 0)
+        trc = store_txn_begin(ctx->store, true, &txn);
+    for (size_t i = 0; i < n && txn; i++) {
+        char *why = whys + i * why_len;
+
+        if (rc[i] != POD_OK)
+            continue;
+        /* Each item in a nested transaction: one that fails leaves no
+         * trace, the others still commit together. */
+        rc[i] = store_txn_begin_nested(txn, &child);
+        if (rc[i] == POD_OK) {
+            rc[i] = apply_in(child, &items[i], p[i], why, why_len);
+            if (rc[i] == POD_OK)
+                rc[i] = store_txn_commit(child);
+            else
+                store_txn_abort(child);
+        }
+        if (rc[i] != POD_OK && rc[i] != POD_ERR_NOTFOUND && passing(rc[i])) {
+            /* The transaction itself is in trouble (full, I/O): stop. */
+            trc = rc[i];
+            break;
+        }
+    }
+    if (txn && trc == POD_OK)
+        trc = store_txn_commit(txn);
+    else
+        store_txn_abort(txn);
+    for (size_t i = 0; i < n; i++) {
+        char *why = whys + i * why_len;
+
+        if (applied > 0 && trc != POD_OK && rc[i] == POD_OK) {
+            /* Prepared (or applied) but not committed: try again later. */
+            rc[i] = trc;
+            pod_why(why, why_len, "cannot write the batch: %s", pod_strerror(trc));
+        } else if (p[i] && p[i]->e && (rc[i] == POD_OK || rc[i] == POD_ERR_NOTFOUND)) {
+            rc[i] = finish(ctx, &items[i], p[i], 0, rc[i], why, why_len);
+        }
+        outcomes[i] = verdict(rc[i]);
+        prepared_free(p[i]);
+    }
 }

@@ -47,4 +47,19 @@ enum fed_inbound_outcome fed_inbound_process(const struct fed_inbound_ctx *ctx,
                                              const struct store_inbox_item *item, char *why,
                                              size_t why_len);
 
+/* Most items fed_inbound_process_batch takes at once. */
+#define FED_INBOUND_BATCH_MAX 16
+
+/* Processes items[0..n) (n <= FED_INBOUND_BATCH_MAX) as
+ * fed_inbound_process would, one after the other, except that every item
+ * that verifies is applied in ONE write transaction (each in a nested
+ * one, so an item that fails leaves no trace): one durable commit for the
+ * batch instead of one per item. An item whose parent is missing is then
+ * fetched and applied on its own. outcomes[i] gets item i's outcome and
+ * whys + i * why_len (why_len > 0) its reason or summary. The caller holds
+ * no transaction of ctx->store on this thread. */
+void fed_inbound_process_batch(const struct fed_inbound_ctx *ctx,
+                               const struct store_inbox_item *items, size_t n,
+                               enum fed_inbound_outcome *outcomes, char *whys, size_t why_len);
+
 #endif

@@ -16,6 +16,8 @@
 #include "task/runner.h"
 
 #define BACKOFF_SLOTS 64
+#define WHY_LEN       256
+#define BATCH_BYTES   (256u * 1024) /* bodies read into one batch (one item may be larger) */
 
 struct backoff {
     uint64_t id;     /* 0 = free */
@@ -107,12 +109,12 @@ read_next(struct store *st, uint64_t after, struct pod_arena *a, struct store_in
     return rc;
 }
 
+/* The queue policy for item it, processed with outcome o (why: the
+ * reason or summary). */
 static void
-handle(struct task_fed_inbox *t, const struct store_inbox_item *it)
+handle(struct task_fed_inbox *t, const struct store_inbox_item *it, enum fed_inbound_outcome o,
+       const char *why)
 {
-    struct fed_inbound_ctx ctx = {t->store, t->discovery, wall_now};
-    char why[256];
-    enum fed_inbound_outcome o = fed_inbound_process(&ctx, it, why, sizeof why);
     unsigned long long id = (unsigned long long)it->id;
     int rc;
 
@@ -153,33 +155,57 @@ handle(struct task_fed_inbox *t, const struct store_inbox_item *it)
         LOG_ERR("federation", "cannot update inbox item #%llu: %s", id, pod_strerror(rc));
 }
 
-/* One walk over the queue: every due item once. */
+/* One walk over the queue: every due item once, in batches of up to
+ * FED_INBOUND_BATCH_MAX items (BATCH_BYTES of bodies) that are applied in
+ * one durable commit (fed_inbound_process_batch). */
 static void
 drain(struct task_fed_inbox *t)
 {
-    unsigned char buf[4096];
+    struct fed_inbound_ctx ctx = {t->store, t->discovery, wall_now};
+    struct pod_arena a[FED_INBOUND_BATCH_MAX];
+    struct store_inbox_item it[FED_INBOUND_BATCH_MAX];
+    enum fed_inbound_outcome o[FED_INBOUND_BATCH_MAX];
+    char *whys = malloc(FED_INBOUND_BATCH_MAX * WHY_LEN);
     uint64_t after = 0;
+    bool end = false;
 
-    while (!task_runner_stopping(t->runner)) {
-        struct pod_arena a;
-        struct store_inbox_item it;
-        struct backoff *b;
-        int rc;
-
-        pod_arena_init(&a, buf, sizeof buf, STORE_INBOX_BODY_MAX + 65536);
-        rc = read_next(t->store, after, &a, &it);
-        if (rc != POD_OK) {
-            if (rc != POD_ERR_NOTFOUND)
-                LOG_ERR("federation", "cannot read the inbox: %s", pod_strerror(rc));
-            pod_arena_free(&a);
-            return;
-        }
-        after = it.id;
-        b = backoff_find(t, it.id);
-        if (!b || b->due_ms <= drv_clock_monotonic_ms())
-            handle(t, &it);
-        pod_arena_free(&a);
+    if (!whys) {
+        LOG_ERR("federation", "cannot process the inbox: out of memory");
+        return;
     }
+    while (!end && !task_runner_stopping(t->runner)) {
+        size_t n = 0, bytes = 0;
+
+        while (n < FED_INBOUND_BATCH_MAX && bytes < BATCH_BYTES) {
+            struct backoff *b;
+            int rc;
+
+            pod_arena_init(&a[n], NULL, 0, STORE_INBOX_BODY_MAX + 65536);
+            rc = read_next(t->store, after, &a[n], &it[n]);
+            if (rc != POD_OK) {
+                if (rc != POD_ERR_NOTFOUND)
+                    LOG_ERR("federation", "cannot read the inbox: %s", pod_strerror(rc));
+                pod_arena_free(&a[n]);
+                end = true;
+                break;
+            }
+            after = it[n].id;
+            b = backoff_find(t, it[n].id);
+            if (b && b->due_ms > drv_clock_monotonic_ms()) {
+                pod_arena_free(&a[n]);
+                continue;
+            }
+            bytes += it[n].len;
+            n++;
+        }
+        if (n > 0)
+            fed_inbound_process_batch(&ctx, it, n, o, whys, WHY_LEN);
+        for (size_t i = 0; i < n; i++) {
+            handle(t, &it[i], o[i], whys + i * WHY_LEN);
+            pod_arena_free(&a[i]);
+        }
+    }
+    free(whys);
 }
 
 /* One walk over the queue, then a pause of TASK_FED_INBOX_POLL_S. */

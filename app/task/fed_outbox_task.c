@@ -1,5 +1,6 @@
 #include "task/fed_outbox_task.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,6 +103,99 @@ sign_relayable(struct store_txn *txn, const struct store_outbox_job *job, struct
     return rc;
 }
 
+/* The last few Magic Envelopes built, by signer and payload: a post goes
+ * to every remote pod (public) or recipient (private, then encrypted per
+ * recipient) with the same payload, and an RSA-4096 signature costs tens
+ * of milliseconds on a Pi; signatures are deterministic (PKCS#1 v1.5), so
+ * one per post is enough. Shared by the task and the /fetch handler. */
+#define ENV_CACHE_SLOTS     4
+#define ENV_CACHE_BYTES_MAX (64u * 1024) /* larger envelopes are not kept */
+
+struct env_slot {
+    uint8_t key[CRYPTO_SHA256_LEN]; /* SHA-256(author id, payload) */
+    char *env;                      /* malloc'd, NUL-ended; NULL = empty */
+    size_t len;
+    uint64_t used;
+};
+
+static struct env_slot env_cache[ENV_CACHE_SLOTS];
+static uint64_t env_clock;
+static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cache key of job; false when out of memory (then nothing is
+ * looked up or kept). */
+static bool
+env_key(const struct store_outbox_job *job, uint8_t key[CRYPTO_SHA256_LEN])
+{
+    size_t n = sizeof job->author + job->payload_len;
+    uint8_t *buf = malloc(n);
+
+    if (!buf)
+        return false;
+    memcpy(buf, &job->author, sizeof job->author);
+    memcpy(buf + sizeof job->author, job->payload, job->payload_len);
+    crypto_sha256(buf, n, key);
+    free(buf);
+    return true;
+}
+
+/* A copy (in a) of the cached envelope for key, or NULL. */
+static char *
+env_cache_get(const uint8_t key[CRYPTO_SHA256_LEN], struct pod_arena *a, size_t *len)
+{
+    char *out = NULL;
+
+    pthread_mutex_lock(&env_lock);
+    for (size_t i = 0; i < ENV_CACHE_SLOTS; i++) {
+        struct env_slot *e = &env_cache[i];
+
+        if (e->env && memcmp(e->key, key, CRYPTO_SHA256_LEN) == 0) {
+            out = pod_arena_strndup(a, e->env, e->len);
+            if (out) {
+                *len = e->len;
+                e->used = ++env_clock;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&env_lock);
+    return out;
+}
+
+static void
+env_cache_put(const uint8_t key[CRYPTO_SHA256_LEN], const char *env, size_t len)
+{
+    struct env_slot *victim = &env_cache[0];
+    char *copy;
+
+    if (len > ENV_CACHE_BYTES_MAX || !(copy = malloc(len + 1)))
+        return;
+    memcpy(copy, env, len);
+    copy[len] = '\0';
+    pthread_mutex_lock(&env_lock);
+    for (size_t i = 1; i < ENV_CACHE_SLOTS && victim->env; i++)
+        if (!env_cache[i].env || env_cache[i].used < victim->used)
+            victim = &env_cache[i];
+    free(victim->env);
+    memcpy(victim->key, key, CRYPTO_SHA256_LEN);
+    victim->env = copy;
+    victim->len = len;
+    victim->used = ++env_clock;
+    pthread_mutex_unlock(&env_lock);
+}
+
+/* Frees the envelope cache (at the task's stop: nothing stays behind). */
+static void
+env_cache_clear(void)
+{
+    pthread_mutex_lock(&env_lock);
+    for (size_t i = 0; i < ENV_CACHE_SLOTS; i++) {
+        free(env_cache[i].env);
+        env_cache[i].env = NULL;
+    }
+    pthread_mutex_unlock(&env_lock);
+}
+
 int
 task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *job,
                         struct pod_arena *a, char **body, size_t *len, const char **content_type,
@@ -110,8 +204,10 @@ task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *jo
     struct store_person signer, to;
     const char *xml = job->payload;
     size_t xml_len = job->payload_len;
+    uint8_t key[CRYPTO_SHA256_LEN];
+    bool keyed;
     char *pem = NULL, *env;
-    size_t env_len;
+    size_t env_len = 0;
     int rc;
 
     if (job->kind == STORE_OUTBOX_PUBLIC_SIGNED) { /* signed when queued: sent as it is */
@@ -120,16 +216,22 @@ task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *jo
         *content_type = FED_ENVELOPE_CONTENT_TYPE;
         return *body ? POD_OK : POD_ERR_NOMEM;
     }
-    rc = sign_relayable(txn, job, a, &xml, &xml_len, why, why_len);
-    if (rc == POD_OK)
-        rc = local_key(txn, job->author, NULL, a, &signer, &pem);
-    if (rc == POD_OK)
-        rc = fed_envelope_build(xml, xml_len, signer.diaspora_id, pem, a, &env, &env_len, why,
-                                why_len);
-    if (pem)
-        memset(pem, 0, STORE_PEM_MAX);
-    if (rc != POD_OK)
-        return rc;
+    keyed = env_key(job, key);
+    env = keyed ? env_cache_get(key, a, &env_len) : NULL;
+    if (!env) {
+        rc = sign_relayable(txn, job, a, &xml, &xml_len, why, why_len);
+        if (rc == POD_OK)
+            rc = local_key(txn, job->author, NULL, a, &signer, &pem);
+        if (rc == POD_OK)
+            rc = fed_envelope_build(xml, xml_len, signer.diaspora_id, pem, a, &env, &env_len, why,
+                                    why_len);
+        if (pem)
+            memset(pem, 0, STORE_PEM_MAX);
+        if (rc != POD_OK)
+            return rc;
+        if (keyed)
+            env_cache_put(key, env, env_len);
+    }
     if (job->kind != STORE_OUTBOX_PRIVATE) {
         *body = env;
         *len = env_len;
@@ -451,4 +553,5 @@ task_fed_outbox_stop(struct task_fed_outbox *t)
      * ends on its own, without the store. */
     if (t)
         task_runner_stop(t->runner, TASK_FED_OUTBOX_TIMEOUT_MS + 5000, free);
+    env_cache_clear();
 }

@@ -69,7 +69,9 @@ void task_fed_outbox_stop(struct task_fed_outbox *t);
  * and its Content-Type: the Magic Envelope signed by job->author (a local
  * person), encrypted for job->recipient when private. An empty
  * author_signature in a relayable payload is signed here with the
- * relayable author's key. Errors: POD_ERR_NOTFOUND (signer, key or
+ * relayable author's key. The last few envelopes built are kept (by
+ * author and payload) and reused: one signature per post, not per pod.
+ * Errors: POD_ERR_NOTFOUND (signer, key or
  * recipient unknown: the key may still be generating), the parse, crypto
  * and limit errors of entity.h / envelope.h / private_envelope.h. */
 int task_fed_outbox_prepare(struct store_txn *txn, const struct store_outbox_job *job,

@@ -1096,6 +1096,96 @@ test_participation_received(void **state)
     pod_arena_free(&a);
 }
 
+/* A batch: one durable commit for every item that verifies; an item that
+ * fails leaves no trace and does not stop the others; a later item sees
+ * what an earlier one of the same batch wrote. */
+static void
+test_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct fed_inbound_ctx ctx = {f->st, NULL, fixed_now};
+    const char *files[] = {ENV_STATUS,
+                           NULL,
+                           REL "comment_relayed_by_parent_author.envelope.xml",
+                           ENV_STATUS,
+                           REL "comment_to_parent_author.envelope.xml",
+                           NULL};
+    const enum fed_inbound_outcome expect[] = {FED_INBOUND_DONE, FED_INBOUND_DROP,
+                                               FED_INBOUND_DONE, FED_INBOUND_DONE,
+                                               FED_INBOUND_DROP, FED_INBOUND_DONE};
+    enum { N = sizeof files / sizeof files[0] };
+    struct store_inbox_item items[N];
+    enum fed_inbound_outcome o[N];
+    char whys[N * 256], *key = test_slurp(PRIV_4096, NULL), *env = NULL, why[256];
+    struct store_txn *txn;
+    struct store_comment c;
+    struct pod_arena a;
+    size_t env_len;
+    uint64_t id, n, bob, alice;
+
+    local(f, "carol", "pod-c.org", "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0", NULL, NULL);
+    bob = remote(f, "bob@pod-b.org", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", KEY_4096);
+    alice = remote(f, "alice@pod-a.org", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", KEY_SPEC);
+    add_post(f, PARENT_GUID, bob, true);
+    pod_arena_init(&a, NULL, 0, 1 << 20);
+    assert_int_equal(crypto_rng_init(), POD_OK);
+    /* bob retracts the comment that item 2 stores. */
+    assert_int_equal(fed_envelope_build("<retraction>\n  <author>alice@pod-a.org</author>\n"
+                                        "  <target_guid>e21589b0b41101333b870f77ba60fa73"
+                                        "</target_guid>\n"
+                                        "  <target_type>Comment</target_type>\n</retraction>",
+                                        strlen("<retraction>\n  <author>alice@pod-a.org</author>\n"
+                                               "  <target_guid>e21589b0b41101333b870f77ba60fa73"
+                                               "</target_guid>\n"
+                                               "  <target_type>Comment</target_type>\n"
+                                               "</retraction>"),
+                                        "bob@pod-b.org", key, &a, &env, &env_len, why, sizeof why),
+                     POD_OK);
+    txn = wtxn(f);
+    for (size_t i = 0; i < N; i++) {
+        size_t len = 0;
+        char *body = files[i] ? test_slurp(files[i], &len) : NULL;
+
+        if (i == 1)
+            assert_int_equal(store_inbox_push(txn, STORE_INBOX_PUBLIC, 0, "<x/>", 4, 1, &id),
+                             POD_OK);
+        else if (i == N - 1)
+            assert_int_equal(store_inbox_push(txn, STORE_INBOX_PUBLIC, 0, env, env_len, 1, &id),
+                             POD_OK);
+        else
+            assert_int_equal(store_inbox_push(txn, STORE_INBOX_PUBLIC, 0, body, len, 1, &id),
+                             POD_OK);
+        free(body);
+    }
+    commit(txn);
+    txn = rtxn(f);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(store_inbox_oldest(txn, i ? items[i - 1].id : 0, &f->arena, &items[i]),
+                         POD_OK);
+    store_txn_abort(txn);
+
+    fed_inbound_process_batch(&ctx, items, N, o, whys, 256);
+    for (size_t i = 0; i < N; i++) {
+        print_message("  item %zu: outcome %d: %s\n", i, (int)o[i], whys + i * 256);
+        assert_int_equal(o[i], expect[i]);
+    }
+    /* One post for the two copies; the comment came and went. */
+    assert_int_equal(get_post(f, POST_GUID, POD_OK).author, alice);
+    assert_int_equal(public_count(f), 2);
+    assert_int_equal(get_post(f, PARENT_GUID, POD_OK).comments_count, 0);
+    txn = rtxn(f);
+    assert_int_equal(
+        store_comment_get_by_guid(txn, "e21589b0b41101333b870f77ba60fa73", &f->arena, &c),
+        POD_ERR_NOTFOUND);
+    /* Applied items are gone from the queue; the dropped ones are the
+     * task's to delete. */
+    assert_int_equal(store_inbox_count(txn, &n), POD_OK);
+    assert_int_equal(n, 2);
+    store_txn_abort(txn);
+    pod_arena_free(&a);
+    free(key);
+}
+
 /* The task empties the queue on its own. */
 static void
 test_task(void **state)
@@ -1146,6 +1236,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_relay_limited_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_participation_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_participation_received, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task, setup, teardown),
     };
 
