@@ -42,28 +42,7 @@
 #include "store/posts.h"
 #include "store/store.h"
 
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
+#include "bench_util.h"
 
 static double
 now_s(void)
@@ -180,9 +159,9 @@ main(int argc, char **argv)
     }
     count = strtoul(argv[2], NULL, 10);
     snprintf(path, sizeof path, "%s/keys/oracle_key_4096_private.pem", argv[1]);
-    priv = slurp(path);
+    priv = bench_slurp(path);
     snprintf(path, sizeof path, "%s/keys/oracle_key_4096_public.pem", argv[1]);
-    pub = slurp(path);
+    pub = bench_slurp(path);
     if (!priv || !pub || !count)
         die("keys", POD_ERR_IO);
     pod_log_set_level(POD_LOG_WARN);

@@ -27,30 +27,9 @@
 #include "store/posts.h"
 #include "store/store.h"
 
+#include "bench_util.h"
+
 #define BATCH 10000
-
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static int
 fail(const char *what, int rc)
@@ -63,7 +42,7 @@ static int
 seed_keys(struct store *st, const char *user, const char *priv_path, const char *pub_path,
           const char *host)
 {
-    char *priv = slurp(priv_path), *pub = slurp(pub_path);
+    char *priv = bench_slurp(priv_path), *pub = bench_slurp(pub_path);
     struct store_txn *txn = NULL;
     unsigned added = 0;
     int rc = priv && pub ? store_txn_begin(st, true, &txn) : POD_ERR_IO;
@@ -129,7 +108,7 @@ static int
 seed_remotes(struct store *st, const char *user, unsigned long count, const char *port,
              const char *pub_path)
 {
-    char *pub = slurp(pub_path);
+    char *pub = bench_slurp(pub_path);
     struct store_person me, r;
     struct store_contact c;
     struct store_txn *txn = NULL;

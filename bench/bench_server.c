@@ -4,8 +4,8 @@
  * Built from the same civetweb library as plugpod (libcivetweb.a of the
  * build, with mbedTLS and plugpod's TLS policy hooked in by
  * app/web/civetweb_hook.h), started with plugpod's worker count, keep-alive
- * and request options, so a request measured against it costs what
- * civetweb and TLS alone cost:
+ * and request options (web_server_civetweb_options), so a request measured
+ * against it costs what civetweb and TLS alone cost:
  *
  *   bench_server ceiling PEM HTTPS_PORT HTTP_PORT
  *       answers every request with a 1-byte body (HTTPS and plain HTTP).
@@ -24,6 +24,7 @@
 
 #include "civetweb.h"
 #include "autoconf.h"
+#include "web/server.h"
 
 static volatile sig_atomic_t stop_now;
 static atomic_ulong posts;
@@ -84,11 +85,11 @@ quiet(const struct mg_connection *conn, const char *message)
 int
 main(int argc, char **argv)
 {
-    char ports[64], threads[16], timeout[16], keepalive[16], reqsize[16];
-    const char *options[32];
+    struct web_civetweb_options cwo;
+    char ports[64];
     struct mg_callbacks cb;
     struct mg_context *ctx;
-    int receive, n = 0;
+    int receive;
 
     if (argc != 5 || (strcmp(argv[1], "ceiling") != 0 && strcmp(argv[1], "receiver") != 0)) {
         fprintf(stderr, "usage: bench_server ceiling|receiver PEM HTTPS_PORT HTTP_PORT\n");
@@ -96,27 +97,7 @@ main(int argc, char **argv)
     }
     receive = strcmp(argv[1], "receiver") == 0;
     snprintf(ports, sizeof ports, "%ss,%s", argv[3], argv[4]);
-    snprintf(threads, sizeof threads, "%d", CONFIG_POD_WORKER_THREADS);
-    snprintf(timeout, sizeof timeout, "%d", CONFIG_POD_REQUEST_TIMEOUT_MS);
-    snprintf(keepalive, sizeof keepalive, "%d", CONFIG_POD_KEEPALIVE_TIMEOUT_MS);
-    snprintf(reqsize, sizeof reqsize, "%d", CONFIG_POD_MAX_HEADER_BYTES);
-    options[n++] = "listening_ports";
-    options[n++] = ports;
-    options[n++] = "num_threads";
-    options[n++] = threads;
-    options[n++] = "request_timeout_ms";
-    options[n++] = timeout;
-    options[n++] = "keep_alive_timeout_ms";
-    options[n++] = keepalive;
-    options[n++] = "enable_keep_alive";
-    options[n++] = "yes";
-    options[n++] = "tcp_nodelay";
-    options[n++] = "1";
-    options[n++] = "max_request_size";
-    options[n++] = reqsize;
-    options[n++] = "ssl_certificate";
-    options[n++] = argv[2];
-    options[n] = NULL;
+    web_server_civetweb_options(&cwo, ports, CONFIG_POD_REQUEST_TIMEOUT_MS, argv[2]);
 
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -124,7 +105,7 @@ main(int argc, char **argv)
     mg_init_library(MG_FEATURES_TLS);
     memset(&cb, 0, sizeof cb);
     cb.log_message = quiet;
-    ctx = mg_start(&cb, NULL, options);
+    ctx = mg_start(&cb, NULL, cwo.options);
     if (!ctx) {
         fprintf(stderr, "bench_server: cannot start on %s\n", ports);
         return 1;

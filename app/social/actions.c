@@ -441,26 +441,38 @@ social_poll_vote(struct store_txn *txn, uint64_t actor, uint64_t post, uint32_t 
     return rc;
 }
 
+/* The post that like l is on (through its comment when it likes one),
+ * in a. */
+static int
+like_post(struct store_txn *txn, const struct store_like *l, struct pod_arena *a,
+          struct store_post *p)
+{
+    struct store_comment c;
+    uint64_t post = l->target;
+    int rc = POD_OK;
+
+    if (l->target_type == STORE_LIKE_COMMENT) {
+        rc = store_comment_get(txn, l->target, a, &c);
+        if (rc == POD_OK)
+            post = c.post;
+    }
+    if (rc == POD_OK)
+        rc = store_post_get(txn, post, a, p);
+    return rc;
+}
+
 /* Whether viewer may see the post that like l is on (or on a comment of). */
 static bool
 like_visible(struct store_txn *txn, uint64_t viewer, const struct store_like *l)
 {
     unsigned char block[512];
     struct pod_arena a;
-    struct store_comment c;
     struct store_post p;
     struct pod_post_facts f;
-    uint64_t post = l->target;
-    int rc = POD_OK;
+    int rc;
 
     pod_arena_init(&a, block, sizeof block, 256 * 1024);
-    if (l->target_type == STORE_LIKE_COMMENT) {
-        rc = store_comment_get(txn, l->target, &a, &c);
-        if (rc == POD_OK)
-            post = c.post;
-    }
-    if (rc == POD_OK)
-        rc = store_post_get(txn, post, &a, &p);
+    rc = like_post(txn, l, &a, &p);
     if (rc == POD_OK)
         social_post_facts(txn, &p, viewer, &f);
     pod_arena_free(&a);
@@ -473,19 +485,11 @@ like_retraction(struct store_txn *txn, uint64_t actor, const struct store_like *
 {
     unsigned char block[512];
     struct pod_arena a;
-    struct store_comment c;
     struct store_post p;
-    uint64_t post = l->target;
-    int rc = POD_OK;
+    int rc;
 
     pod_arena_init(&a, block, sizeof block, 256 * 1024);
-    if (l->target_type == STORE_LIKE_COMMENT) {
-        rc = store_comment_get(txn, l->target, &a, &c);
-        if (rc == POD_OK)
-            post = c.post;
-    }
-    if (rc == POD_OK)
-        rc = store_post_get(txn, post, &a, &p);
+    rc = like_post(txn, l, &a, &p);
     if (rc == POD_OK)
         rc = fed_outbound_retraction(txn, actor, l->author, "Like", l->guid, &p, &a);
     else if (rc == POD_ERR_NOTFOUND)

@@ -345,6 +345,40 @@ load_secret(struct store *st, uint8_t secret[32])
     return store_txn_commit(txn);
 }
 
+void
+web_server_civetweb_options(struct web_civetweb_options *o, const char *ports, unsigned timeout_ms,
+                            const char *tls_pem)
+{
+    size_t n = 0;
+
+    snprintf(o->ports, sizeof o->ports, "%s", ports);
+    snprintf(o->threads, sizeof o->threads, "%d", CONFIG_POD_WORKER_THREADS);
+    snprintf(o->timeout, sizeof o->timeout, "%u", timeout_ms);
+    snprintf(o->keepalive, sizeof o->keepalive, "%d", CONFIG_POD_KEEPALIVE_TIMEOUT_MS);
+    snprintf(o->reqsize, sizeof o->reqsize, "%d", CONFIG_POD_MAX_HEADER_BYTES);
+    o->options[n++] = "listening_ports";
+    o->options[n++] = o->ports;
+    o->options[n++] = "num_threads";
+    o->options[n++] = o->threads;
+    o->options[n++] = "request_timeout_ms";
+    o->options[n++] = o->timeout;
+    o->options[n++] = "keep_alive_timeout_ms";
+    o->options[n++] = o->keepalive;
+    o->options[n++] = "enable_keep_alive";
+    o->options[n++] = "yes";
+    /* Headers and body leave in separate writes: without this, Nagle and
+     * the client's delayed ACK add 40 ms to every answer. */
+    o->options[n++] = "tcp_nodelay";
+    o->options[n++] = "1";
+    o->options[n++] = "max_request_size";
+    o->options[n++] = o->reqsize;
+    if (tls_pem) {
+        o->options[n++] = "ssl_certificate";
+        o->options[n++] = tls_pem;
+    }
+    o->options[n] = NULL;
+}
+
 int
 web_server_start(struct web_server **out, const struct web_config *cfg, struct store *st, char *why,
                  size_t why_len)
@@ -355,9 +389,9 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     struct mg_init_data init = {0};
     char errtext[256] = "";
     struct mg_error_data error = {.text = errtext, .text_buffer_size = sizeof errtext};
-    char ports[160], threads[16], timeout[16], keepalive[16], reqsize[16];
-    const char *options[32];
-    size_t n = 0, len = 0;
+    struct web_civetweb_options cwo;
+    char ports[160];
+    size_t len = 0;
     const char *bind = cfg->bind_address;
     int rc = POD_OK;
 
@@ -386,40 +420,17 @@ web_server_start(struct web_server **out, const struct web_config *cfg, struct s
     if (cfg->http_port && len < sizeof ports)
         len += (size_t)snprintf(ports + len, sizeof ports - len, "%s%s%s%d", len ? "," : "",
                                 bind ? bind : "", bind ? ":" : "", cfg->http_port);
-    snprintf(threads, sizeof threads, "%d", CONFIG_POD_WORKER_THREADS);
-    snprintf(timeout, sizeof timeout, "%u",
-             cfg->request_timeout_ms ? cfg->request_timeout_ms : CONFIG_POD_REQUEST_TIMEOUT_MS);
+    web_server_civetweb_options(&cwo, ports,
+                                cfg->request_timeout_ms ? cfg->request_timeout_ms
+                                                        : CONFIG_POD_REQUEST_TIMEOUT_MS,
+                                cfg->https_port ? cfg->tls_pem : NULL);
     web_tls_set_handshake_timeout(cfg->request_timeout_ms);
-    snprintf(keepalive, sizeof keepalive, "%d", CONFIG_POD_KEEPALIVE_TIMEOUT_MS);
-    snprintf(reqsize, sizeof reqsize, "%d", CONFIG_POD_MAX_HEADER_BYTES);
-
-    options[n++] = "listening_ports";
-    options[n++] = ports;
-    options[n++] = "num_threads";
-    options[n++] = threads;
-    options[n++] = "request_timeout_ms";
-    options[n++] = timeout;
-    options[n++] = "keep_alive_timeout_ms";
-    options[n++] = keepalive;
-    options[n++] = "enable_keep_alive";
-    options[n++] = "yes";
-    /* Headers and body leave in separate writes: without this, Nagle and
-     * the client's delayed ACK add 40 ms to every answer. */
-    options[n++] = "tcp_nodelay";
-    options[n++] = "1";
-    options[n++] = "max_request_size";
-    options[n++] = reqsize;
-    if (cfg->https_port) {
-        options[n++] = "ssl_certificate";
-        options[n++] = cfg->tls_pem;
-    }
-    options[n] = NULL;
 
     callbacks.http_error = on_http_error;
     callbacks.log_message = on_log_message;
     init.callbacks = &callbacks;
     init.user_data = ws;
-    init.configuration_options = options;
+    init.configuration_options = cwo.options;
     start_complaint[0] = '\0';
     ws->ctx = mg_start2(&init, &error);
     if (!ws->ctx) {

@@ -50,6 +50,19 @@ struct web_server {
     struct mg_context *ctx; /* civetweb's */
 };
 
+/* civetweb's options as plugpod runs it (workers, timeouts, keep-alive,
+ * header limit, TLS certificate when tls_pem is not NULL) for the
+ * listening ports ports (civetweb's syntax): o->options gets the
+ * NULL-ended name/value pairs, the strings living in o (tls_pem is
+ * borrowed). tools/bench's ceiling server uses it too, so that both serve
+ * with the same settings. */
+struct web_civetweb_options {
+    const char *options[24];
+    char ports[160], threads[16], timeout[16], keepalive[16], reqsize[16];
+};
+void web_server_civetweb_options(struct web_civetweb_options *o, const char *ports,
+                                 unsigned timeout_ms, const char *tls_pem);
+
 /* Starts the listeners and worker threads. On failure (busy port, bad
  * certificate) returns a POD_ERR_* code with a one-line reason in why. */
 int web_server_start(struct web_server **out, const struct web_config *cfg, struct store *st,

@@ -16,7 +16,6 @@ one, killed during a read transaction, leaves its reader slot behind; the
 pod clears that slot when it opens the store and says so, and writes go on.
 """
 import argparse
-import base64
 import ctypes.util
 import http.client
 import json
@@ -24,25 +23,22 @@ import os
 import random
 import re
 import signal
-import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 import uuid
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fedkit  # noqa: E402
 import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
 PASSWORD = "correct horse battery"
 ROUNDS = 5
 SEED = int(os.environ.get("CRASH_SEED", "8"))
-TYPE = "application/xml"
 # The helper that holds a reader slot (python ctypes against liblmdb).
 READER = r"""
 import ctypes, sys, time
@@ -61,67 +57,6 @@ time.sleep(600)
 """
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).decode()
-
-
-def private_key(data_dir):
-    """alice's private key PEM, read from the store with mdb_dump -p."""
-    out = subprocess.run(["mdb_dump", "-p", "-a", data_dir], check=True,
-                         capture_output=True).stdout.decode("latin-1")
-    raw = out.replace("\\0a", "\n")
-    m = re.search(r"-----BEGIN RSA PRIVATE KEY-----.*?-----END RSA PRIVATE KEY-----\n?", raw,
-                  re.S)
-    assert m, "no private key in the store"
-    return m.group(0)
-
-
-def envelope(payload, sender, key_path):
-    """A Magic Envelope as diaspora* builds it (docs §4.1, §4.2)."""
-    data = b64url(payload)
-    base = ".".join([data, b64url(TYPE.encode()), b64url(b"base64url"),
-                     b64url(b"RSA-SHA256")])
-    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key_path],
-                         input=base.encode(), check=True, capture_output=True).stdout
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<me:env xmlns:me="http://salmon-protocol.org/ns/magic-env">\n'
-            '  <me:data type="%s">%s</me:data>\n'
-            '  <me:encoding>base64url</me:encoding>\n'
-            '  <me:alg>RSA-SHA256</me:alg>\n'
-            '  <me:sig key_id="%s">%s</me:sig>\n'
-            '</me:env>\n' % (TYPE, data, b64url(sender.encode()), b64url(sig))).encode()
-
-
-def queued_bodies(data_dir):
-    """The bodies in fed_inbox (mdb_dump hex format; 22 header bytes)."""
-    p = subprocess.run(["mdb_dump", "-s", "fed_inbox", data_dir], capture_output=True)
-    if p.returncode != 0:
-        return []  # no inbox database yet
-    lines = p.stdout.decode("ascii").split("\n")
-    start = lines.index("HEADER=END") + 1
-    values = [l[1:] for l in lines[start:] if l.startswith(" ")][1::2]
-    return [bytes.fromhex(v)[22:] for v in values]
-
-
-def noise_png(rng, w=96, h=96):
-    """A real PNG of random pixels: every one different."""
-    rows = b"".join(b"\x00" + rng.randbytes(3 * w) for _ in range(h))
-
-    def chunk(t, d):
-        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b""))
-
-
-def check_clean(test, data_dir):
-    """The environment a dead process left opens and reads to the end."""
-    p = subprocess.run(["mdb_stat", "-a", data_dir], capture_output=True, text=True, timeout=60)
-    test.assertEqual(p.returncode, 0, p.stderr)
-    p = subprocess.run(["mdb_dump", "-a", data_dir], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, timeout=60)
-    test.assertEqual(p.returncode, 0, p.stderr)
-
-
 CLIENT_ERRORS = (OSError, http.client.HTTPException)
 
 
@@ -129,7 +64,7 @@ class KillNine(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pods = []
-        cls.key_path = None
+        cls.key = None
         try:
             cls.a = Pod(extra_args=["--dev"])
             cls.pods.append(cls.a)
@@ -143,9 +78,7 @@ class KillNine(unittest.TestCase):
             podlib.wait_for_keys(cls.a, ["alice"])
             podlib.wait_for_keys(cls.b, ["bob"])
             cls.alice_id = "alice@localhost:%d" % cls.a.https_port
-            fd, cls.key_path = tempfile.mkstemp(suffix=".pem")
-            with os.fdopen(fd, "w") as f:
-                f.write(private_key(cls.a.data))
+            cls.key = fedkit.store_private_key(cls.a.data)
         except BaseException:
             cls.stop_all()
             raise
@@ -156,8 +89,6 @@ class KillNine(unittest.TestCase):
             if pod.proc and pod.proc.poll() is None:
                 pod.stop()
             pod.cleanup()
-        if cls.key_path:
-            os.unlink(cls.key_path)
 
     @classmethod
     def tearDownClass(cls):
@@ -262,14 +193,14 @@ class KillNine(unittest.TestCase):
             bodies = []
             for i in range(20):
                 guid = uuid.UUID(int=rng.getrandbits(128)).hex
-                bodies.append((guid, envelope(self.payload(guid, "round %d #%d" % (rnd, i)),
-                                              self.alice_id, self.key_path)))
+                bodies.append((guid, fedkit.magic_envelope(self.payload(guid, "round %d #%d" % (rnd, i)),
+                                              self.alice_id, self.key)))
             browsers = [("bob", self.signed_in("bob")) for _ in range(3)]
             stop = threading.Event()
             threads = [threading.Thread(target=poster, args=(b, u, "r%d t%d" % (rnd, i), stop))
                        for i, (u, b) in enumerate(browsers)]
             threads.append(threading.Thread(target=deliverer, args=(bodies, stop)))
-            pngs = [noise_png(rng) for _ in range(40)]
+            pngs = [fedkit.noise_png(rng) for _ in range(40)]
             threads.append(threading.Thread(target=uploader,
                                             args=(self.signed_in("bob"), pngs, stop)))
             for t in threads:
@@ -282,8 +213,8 @@ class KillNine(unittest.TestCase):
                 t.join(timeout=60)
                 self.assertFalse(t.is_alive(), "a client thread hangs")
             # What the dead process left is a clean environment.
-            check_clean(self, self.b.data)
-            queued = set(queued_bodies(self.b.data))
+            fedkit.check_db_clean(self, self.b.data)
+            queued = set(fedkit.inbox_bodies(self.b.data))
             in_queue += len([b for b in delivered.values() if b in queued])
             self.restart_b(logs)
             # Every post answered 201 is there for its author (this round's
@@ -328,12 +259,12 @@ class KillNine(unittest.TestCase):
               "(%d found queued after a kill), none lost" %
               (ROUNDS, SEED, len(posts), len(photos), len(delivered), in_queue), file=sys.stderr)
         self.assertEqual(self.b.stop(), 0)
-        check_clean(self, self.b.data)
+        fedkit.check_db_clean(self, self.b.data)
 
 
 def queued_bodies_live(pod):
     """The inbox of a running pod (mdb_dump reads alongside it)."""
-    return queued_bodies(pod.data)
+    return fedkit.inbox_bodies(pod.data)
 
 
 class StaleReader(unittest.TestCase):
@@ -396,7 +327,7 @@ class StaleReader(unittest.TestCase):
             self.assertEqual(status, 202)
         self.assertEqual(self.pod.stop(), 0)
         self.assertNotIn(dead.pid, self.readers())
-        check_clean(self, self.pod.data)
+        fedkit.check_db_clean(self, self.pod.data)
 
 
 if __name__ == "__main__":

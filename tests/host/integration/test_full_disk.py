@@ -21,16 +21,15 @@ import json
 import os
 import random
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import unittest
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fedkit  # noqa: E402
 import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
@@ -58,24 +57,6 @@ def big_text(rng, tag, size=60000):
         words.append(w)
         n += len(w) + 1
     return " ".join(words)[:size]
-
-
-def noise_png(rng, w=256, h=256):
-    """A real PNG of random pixels (it does not compress)."""
-    rows = b"".join(b"\x00" + rng.randbytes(3 * w) for _ in range(h))
-
-    def chunk(t, d):
-        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b""))
-
-
-def check_clean(test, data_dir):
-    p = subprocess.run(["mdb_stat", "-a", data_dir], capture_output=True, text=True, timeout=60)
-    test.assertEqual(p.returncode, 0, p.stderr)
-    p = subprocess.run(["mdb_dump", "-a", data_dir], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, timeout=60)
-    test.assertEqual(p.returncode, 0, p.stderr)
 
 
 def free_bytes(path):
@@ -264,7 +245,7 @@ class FullDisk(unittest.TestCase):
         self.assertEqual(status, 201, body[:300])
 
         # Photos the same way: their files meet ENOSPC outside LMDB.
-        pngs = [noise_png(w.rng) for _ in range(12)]  # all different: no sharing
+        pngs = [fedkit.noise_png(w.rng, 256, 256) for _ in range(12)]  # all different: no sharing
         self.assertEqual(w.photo(pngs[0])[0], 200)
         self.filler(0)
         for png in pngs[1:-1]:
@@ -277,7 +258,7 @@ class FullDisk(unittest.TestCase):
 
         self.assertNotRegex(self.pod.output(), r"answered 500")
         self.assertEqual(self.pod.stop(), 0, self.pod.output()[-3000:])
-        check_clean(self, data)
+        fedkit.check_db_clean(self, data)
 
         # A pod stopped on a full partition starts again and serves reads.
         self.filler(0)
@@ -285,7 +266,7 @@ class FullDisk(unittest.TestCase):
         self.pod.start()
         w.check_all(self, self.pod)
         self.assertEqual(self.pod.stop(), 0, self.pod.output()[-3000:])
-        check_clean(self, data)
+        fedkit.check_db_clean(self, data)
         self.unfill()
         os.unlink(self.pod.log_path)
         self.pod.start()
@@ -344,7 +325,7 @@ class MapFull(unittest.TestCase):
         # A restart with the same full map: the pod starts and serves reads.
         self.assertNotRegex(self.pod.output(), r"answered 500")
         self.assertEqual(self.pod.stop(), 0, self.pod.output()[-3000:])
-        check_clean(self, self.pod.data)
+        fedkit.check_db_clean(self, self.pod.data)
         self.restart(2)
         w.check_all(self, self.pod)
 
@@ -357,7 +338,7 @@ class MapFull(unittest.TestCase):
         status, body = w.post()
         self.assertEqual(status, 201, body[:300])
         self.assertEqual(self.pod.stop(), 0)
-        check_clean(self, self.pod.data)
+        fedkit.check_db_clean(self, self.pod.data)
         print("\n  %d posts acknowledged in a 2 MB map, none lost" % len(w.posts),
               file=sys.stderr)
 

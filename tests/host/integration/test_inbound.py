@@ -8,59 +8,19 @@ which B then shows; the same delivery again changes nothing, and an
 envelope with a damaged signature is dropped with a log line.
 """
 import argparse
-import base64
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fedkit  # noqa: E402
 import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
 PASSWORD = "correct horse battery"
 GUID = "feed0123456789abcdef0123456789ab"
-TYPE = "application/xml"
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).decode()
-
-
-def private_key(data_dir):
-    """alice's private key PEM, read from the store with mdb_dump -p."""
-    out = subprocess.run(["mdb_dump", "-p", "-a", data_dir], check=True,
-                         capture_output=True).stdout.decode("latin-1")
-    raw = out.replace("\\0a", "\n")
-    m = re.search(r"-----BEGIN RSA PRIVATE KEY-----.*?-----END RSA PRIVATE KEY-----\n?", raw,
-                  re.S)
-    assert m, "no private key in the store"
-    return m.group(0)
-
-
-def envelope(payload, sender, key_pem):
-    """A Magic Envelope as diaspora* builds it (§4.1, §4.2)."""
-    data = b64url(payload)
-    base = ".".join([data, b64url(TYPE.encode()), b64url(b"base64url"),
-                     b64url(b"RSA-SHA256")])
-    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
-        f.write(key_pem)
-        path = f.name
-    try:
-        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", path],
-                             input=base.encode(), check=True, capture_output=True).stdout
-    finally:
-        os.unlink(path)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<me:env xmlns:me="http://salmon-protocol.org/ns/magic-env">\n'
-            '  <me:data type="%s">%s</me:data>\n'
-            '  <me:encoding>base64url</me:encoding>\n'
-            '  <me:alg>RSA-SHA256</me:alg>\n'
-            '  <me:sig key_id="%s">%s</me:sig>\n'
-            '</me:env>\n' % (TYPE, data, b64url(sender.encode()), b64url(sig))).encode()
 
 
 def wait_for(pod, pattern, timeout=60):
@@ -81,7 +41,7 @@ class Inbound(unittest.TestCase):
             cls.a = cls._pod("alice", [])
             podlib.wait_for_keys(cls.a, ["alice"])
             cls.alice_id = "alice@localhost:%d" % cls.a.https_port
-            cls.key = private_key(cls.a.data)
+            cls.key = fedkit.store_private_key(cls.a.data)
             cls.b = cls._pod("bob", ["--allow-net", "127.0.0.0/8", "--ca-bundle",
                                      cls.a.cert_path()])
         except BaseException:
@@ -120,7 +80,7 @@ class Inbound(unittest.TestCase):
                 "  <text>%s</text>\n</status_message>" % (self.alice_id, guid, text)).encode()
 
     def test_1_public_post_arrives_once(self):
-        body = envelope(self.payload(GUID, "hello from pod A"), self.alice_id, self.key)
+        body = fedkit.magic_envelope(self.payload(GUID, "hello from pod A"), self.alice_id, self.key)
         self.deliver(body)
         wait_for(self.b, r"delivery #\d+ applied: status_message %s" % GUID)
         status, _, page = Browser(self.b).get("/posts/" + GUID, {"Accept": "text/html"})
@@ -139,7 +99,7 @@ class Inbound(unittest.TestCase):
 
     def test_2_bad_signature_is_dropped(self):
         guid = "bad00123456789abcdef0123456789ab"
-        body = envelope(self.payload(guid, "forged"), self.alice_id, self.key)
+        body = fedkit.magic_envelope(self.payload(guid, "forged"), self.alice_id, self.key)
         at = body.index(b'">', body.index(b"<me:sig")) + 12
         body = body[:at] + (b"B" if body[at:at + 1] == b"A" else b"A") + body[at + 1:]
         self.deliver(body)

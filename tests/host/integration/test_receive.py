@@ -8,11 +8,11 @@ needed.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fedkit  # noqa: E402
 import podlib  # noqa: E402
 from podlib import Browser, Pod, add_user  # noqa: E402
 
@@ -21,19 +21,6 @@ ENVELOPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
                         "status_message.envelope.xml")
 ENCRYPTED = os.path.join(os.path.dirname(ENVELOPE), "..", "encrypted",
                          "private_status_message.body.json")
-
-
-def queued_bodies(data_dir):
-    """The bodies in fed_inbox, oldest first, read with mdb_dump in its hex
-    format (Debian's mdb_dump -p does not escape a backslash, so a header
-    byte 0x5c would be ambiguous in the printable format)."""
-    out = subprocess.run(["mdb_dump", "-s", "fed_inbox", data_dir], check=True,
-                         capture_output=True).stdout
-    lines = out.decode("ascii").split("\n")
-    start = lines.index("HEADER=END") + 1
-    values = [l[1:] for l in lines[start:] if l.startswith(" ")][1::2]
-    # version, time, kind, recipient, attempts: 22 bytes before the body
-    return [bytes.fromhex(v)[22:] for v in values]
 
 
 class Receive(unittest.TestCase):
@@ -69,7 +56,7 @@ class Receive(unittest.TestCase):
         # encrypted for alice's key) and keeps the public one waiting for its
         # sender (pod-a.org cannot be discovered from here).
         self.assertEqual(self.pod.stop(), 0)
-        bodies = queued_bodies(self.pod.data)
+        bodies = fedkit.inbox_bodies(self.pod.data)
         self.assertIn(envelope, bodies)
         if private not in bodies:
             self.assertRegex(self.pod.output(), r"delivery #\d+ dropped: ")
@@ -82,7 +69,7 @@ class Receive(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertRegex(body.decode(), r"Deliveries received and waiting to be processed: [1-9]")
         self.assertEqual(self.pod.stop(), 0)
-        self.assertIn(envelope, queued_bodies(self.pod.data))
+        self.assertIn(envelope, fedkit.inbox_bodies(self.pod.data))
         self.pod.start()
 
     def test_private_delivery_to_unknown_guid_is_404(self):

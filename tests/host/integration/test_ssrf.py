@@ -27,6 +27,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fedkit  # noqa: E402
 import podlib  # noqa: E402
 from podlib import Browser, add_user  # noqa: E402
 
@@ -279,12 +280,11 @@ class Ssrf(unittest.TestCase):
         """An inbound reshare of an unknown post makes the pod fetch the
         root from its author's pod (docs section 8); that pod redirects
         each fetch to a private address, which the pod must not follow."""
-        import test_inbound
         victim = "victim@" + self.net.host("evil")
         deadline = time.monotonic() + 120
         while True:  # the back pod makes victim's key in the background
             try:
-                key = test_inbound.private_key(self.back.data)
+                key = fedkit.store_private_key(self.back.data)
                 break
             except (AssertionError, subprocess.CalledProcessError):
                 self.assertLess(time.monotonic(), deadline, "no key for victim")
@@ -298,7 +298,7 @@ class Ssrf(unittest.TestCase):
                        "  <created_at>2024-01-02T03:04:05Z</created_at>\n"
                        "  <root_author>%s</root_author>\n  <root_guid>%s</root_guid>\n"
                        "</reshare>" % (victim, guid, victim, root)).encode()
-            body = test_inbound.envelope(payload, victim, key)
+            body = fedkit.magic_envelope(payload, victim, key)
             status = Browser(self.pod).request(
                 "POST", "/receive/public", body,
                 {"Content-Type": "application/magic-envelope+xml"})[0]
