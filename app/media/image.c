@@ -1271,7 +1271,7 @@ media_photo_store(const char *data_dir, const uint8_t *buf, size_t len, char has
     struct stat st;
     enum media_image_type type;
     unsigned w = 0, h = 0, sw, sh, rw, rh, ow, oh, side;
-    int ret, have = 1;
+    int ret, have = 1, written = 0;
 
     if (!data_dir || !buf || !hash_out) {
         pod_why(why, why_len, "bad arguments");
@@ -1369,6 +1369,7 @@ media_photo_store(const char *data_dir, const uint8_t *buf, size_t len, char has
         ret = write_file_atomic(p->file[i], jpg.p, jpg.len, why, why_len);
         if (ret != POD_OK)
             goto out;
+        written = i + 1;
     }
     if (fsync_dir(p->dir) != 0) {
         ret = io_error("sync directory", why, why_len);
@@ -1383,6 +1384,10 @@ done:
         *height = rh;
     ret = POD_OK;
 out:
+    /* A picture refused half-way (a full disk) leaves none of its sizes
+     * behind: no post refers to an incomplete set. */
+    for (int i = 0; ret != POD_OK && i < written; i++)
+        unlink(p->file[i]);
     free(raw);
     free(px);
     free(jpg.p);

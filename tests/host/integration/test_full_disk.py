@@ -253,8 +253,10 @@ class FullDisk(unittest.TestCase):
             if status != 200:
                 break
         refused(self, status, body)
+        complete_photo_sets(self, data)
         self.unfill()
         self.assertEqual(w.photo(pngs[-1])[0], 200)
+        complete_photo_sets(self, data)
 
         self.assertNotRegex(self.pod.output(), r"answered 500")
         self.assertEqual(self.pod.stop(), 0, self.pod.output()[-3000:])
@@ -273,6 +275,21 @@ class FullDisk(unittest.TestCase):
         w.check_all(self, self.pod)
         print("\n  %d posts acknowledged on a %d MB tmpfs, none lost; LMDB met ENOSPC: %s" %
               (len(w.posts), (self.reserve >> 20) + 24, enospc), file=sys.stderr)
+
+
+def complete_photo_sets(test, data):
+    """Every picture in media/photos has all its sizes (HASH-SIZE.jpg): one
+    refused half-way by a full disk leaves nothing behind, and no
+    temporary file stays."""
+    d = os.path.join(data, "media", "photos")
+    sets = {}
+    for name in os.listdir(d):
+        test.assertRegex(name, r"^[0-9a-f]{64}-[a-z_]+\.jpg$", "stray file in media/photos")
+        h, size = name[:-4].split("-", 1)
+        sets.setdefault(h, set()).add(size)
+    sizes = set().union(*sets.values()) if sets else set()
+    for h, have in sets.items():
+        test.assertEqual(have, sizes, "incomplete set of sizes for photo %s" % h)
 
 
 class MapFull(unittest.TestCase):

@@ -15,8 +15,10 @@
 
 #include "autoconf.h"
 #include "core/error.h"
+#include "crypto/crypto.h"
 #include "media/image.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +102,49 @@ test_sizes_png(void **state)
     assert_int_equal(media_photo_store(f->dir, png.p, png.len, hash, &w, &h, why, sizeof why),
                      POD_OK);
     assert_int_equal(w, 1000);
+    free(png.p);
+}
+
+/* A picture refused half-way (here: the fourth size cannot be written)
+ * leaves none of its sizes behind, nor a temporary file; once the way is
+ * clear it is stored whole. */
+static void
+test_half_written_leaves_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct buf png = make_png(400, 300, 3, 0);
+    char hash[65], why[128] = "", path[512], photos[512];
+    uint8_t digest[32];
+    unsigned w = 0, h = 0;
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+
+    crypto_sha256(png.p, png.len, digest);
+    crypto_hex(digest, sizeof digest, hash);
+    snprintf(photos, sizeof photos, "%s/media", f->dir);
+    assert_int_equal(mkdir(photos, 0700), 0);
+    snprintf(photos, sizeof photos, "%s/media/photos", f->dir);
+    assert_int_equal(mkdir(photos, 0700), 0);
+    /* A directory where scaled_full goes: its rename fails. */
+    assert_int_equal(media_photo_path(f->dir, hash, "scaled_full", path, sizeof path), POD_OK);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_not_equal(media_photo_store(f->dir, png.p, png.len, hash, &w, &h, why, sizeof why),
+                         POD_OK);
+    d = opendir(photos);
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            assert_true(strstr(e->d_name, "scaled_full") && !strstr(e->d_name, "tmp"));
+    closedir(d);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(media_photo_store(f->dir, png.p, png.len, hash, &w, &h, why, sizeof why),
+                     POD_OK);
+    for (int i = 0; i < MEDIA_PHOTO_SIZES; i++) {
+        assert_int_equal(
+            media_photo_path(f->dir, hash, media_photo_size_names[i], path, sizeof path), POD_OK);
+        assert_int_equal(stat(path, &st), 0);
+    }
     free(png.p);
 }
 
@@ -241,6 +286,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_exif, setup, teardown),
         cmocka_unit_test_setup_teardown(test_webp_alpha, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_leaves_nothing, setup, teardown),
         cmocka_unit_test(test_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
