@@ -269,6 +269,9 @@ cmd_serve(int argc, char **argv)
     drv_led_init(CONFIG_POD_LED_NAME);
     drv_led_set(DRV_LED_BOOTING);
     drv_storage_init(o.data_dir, (uint64_t)CONFIG_POD_STORAGE_RESERVE_MB << 20);
+    /* A partition already below the reserve is said at start (the driver
+     * logs the change), not only at the first refused write. */
+    (void)drv_storage_writable();
     if (crypto_rng_init() != POD_OK)
         cli_fail("cannot seed the random number generator from the platform");
     rc = store_open(&st, o.data_dir, &(struct store_options){.map_size = (size_t)o.map_mb << 20},

@@ -266,6 +266,9 @@ class FullDisk(unittest.TestCase):
         self.filler(0)
         os.unlink(self.pod.log_path)
         self.pod.start()
+        # Said at start, before any write is refused.
+        self.assertRegex(self.pod.output(), r"storage: only \d+ MB of \d+ MB free .*new writes "
+                                            r"refused")
         w.check_all(self, self.pod)
         self.assertEqual(self.pod.stop(), 0, self.pod.output()[-3000:])
         fedkit.check_db_clean(self, data)
