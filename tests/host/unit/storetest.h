@@ -8,12 +8,15 @@
 #define POD_TESTS_STORETEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "store/accounts.h"
+#include "store/people.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -92,6 +95,75 @@ static inline void
 commit(struct store_txn *txn)
 {
     assert_int_equal(store_txn_commit(txn), POD_OK);
+}
+
+/* A local account name on host with guid, made in txn at created_at; with
+ * priv_pem and pub_pem (PEM text, may be NULL) its key pair. Answers its
+ * person id. */
+static inline uint64_t
+storetest_local_user(struct store_txn *txn, const char *name, const char *host, const char *guid,
+                     const char *priv_pem, const char *pub_pem, int64_t created_at)
+{
+    struct store_user u;
+    struct store_person p;
+
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "%s", name);
+    snprintf(u.guid, sizeof u.guid, "%s", guid);
+    snprintf(u.language, sizeof u.language, "en");
+    u.created_at = created_at;
+    assert_int_equal(store_account_create(txn, &u, host), POD_OK);
+    if (priv_pem)
+        assert_int_equal(store_user_keys_put(txn, name, priv_pem, pub_pem), POD_OK);
+    assert_int_equal(store_person_get_by_username(txn, name, &p), POD_OK);
+    return p.id;
+}
+
+/* storetest_local_user with the key pair read from the files priv and pub
+ * (paths, may be NULL). */
+static inline uint64_t
+storetest_local_user_files(struct store_txn *txn, const char *name, const char *host,
+                           const char *guid, const char *priv, const char *pub, int64_t created_at)
+{
+    char *k = priv ? test_slurp(priv, NULL) : NULL, *pk = pub ? test_slurp(pub, NULL) : NULL;
+    uint64_t id = storetest_local_user(txn, name, host, guid, k, pk, created_at);
+
+    free(k);
+    free(pk);
+    return id;
+}
+
+/* A remote person did with guid and the public key key_pem (PEM text), on
+ * the pod https://<host of did>/, created 1700000000, made in txn. Answers
+ * their person id. */
+static inline uint64_t
+storetest_remote_person(struct store_txn *txn, const char *did, const char *guid,
+                        const char *key_pem, bool searchable)
+{
+    struct store_person p;
+
+    memset(&p, 0, sizeof p);
+    snprintf(p.diaspora_id, sizeof p.diaspora_id, "%s", did);
+    snprintf(p.guid, sizeof p.guid, "%s", guid);
+    snprintf(p.pod_url, sizeof p.pod_url, "https://%s/", strchr(did, '@') + 1);
+    assert_true(strlen(key_pem) < sizeof p.public_key);
+    memcpy(p.public_key, key_pem, strlen(key_pem) + 1);
+    p.searchable = searchable;
+    p.created_at = 1700000000;
+    assert_int_equal(store_person_add(txn, &p), POD_OK);
+    return p.id;
+}
+
+/* storetest_remote_person with the key read from keyfile. */
+static inline uint64_t
+storetest_remote_person_file(struct store_txn *txn, const char *did, const char *guid,
+                             const char *keyfile, bool searchable)
+{
+    char *key = test_slurp(keyfile, NULL);
+    uint64_t id = storetest_remote_person(txn, did, guid, key, searchable);
+
+    free(key);
+    return id;
 }
 
 #endif

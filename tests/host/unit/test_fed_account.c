@@ -70,44 +70,15 @@ group_teardown(void **state)
 static uint64_t
 local_user(struct store_txn *txn, const char *name, const char *host, const char *guid, bool key)
 {
-    struct store_user u;
-    struct store_person p;
-
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.guid, sizeof u.guid, "%s", guid);
-    snprintf(u.language, sizeof u.language, "en");
-    u.created_at = 1700000000;
-    assert_int_equal(store_account_create(txn, &u, host), POD_OK);
-    if (key) {
-        char *k = test_slurp(PRIV_SPEC, NULL), *pk = test_slurp(PUB_SPEC, NULL);
-
-        assert_int_equal(store_user_keys_put(txn, name, k, pk), POD_OK);
-        free(k);
-        free(pk);
-    }
-    assert_int_equal(store_person_get_by_username(txn, name, &p), POD_OK);
-    return p.id;
+    return storetest_local_user_files(txn, name, host, guid, key ? PRIV_SPEC : NULL,
+                                      key ? PUB_SPEC : NULL, 1700000000);
 }
 
 /* A remote person with the public key in keyfile, on https://<did host>/. */
 static uint64_t
 remote(struct store_txn *txn, const char *did, const char *guid, const char *keyfile)
 {
-    struct store_person p;
-    char *key = test_slurp(keyfile, NULL);
-
-    memset(&p, 0, sizeof p);
-    snprintf(p.diaspora_id, sizeof p.diaspora_id, "%s", did);
-    snprintf(p.guid, sizeof p.guid, "%s", guid);
-    snprintf(p.pod_url, sizeof p.pod_url, "https://%s/", strchr(did, '@') + 1);
-    assert_true(strlen(key) < sizeof p.public_key);
-    memcpy(p.public_key, key, strlen(key) + 1);
-    p.searchable = true;
-    p.created_at = 1700000000;
-    assert_int_equal(store_person_add(txn, &p), POD_OK);
-    free(key);
-    return p.id;
+    return storetest_remote_person_file(txn, did, guid, keyfile, true);
 }
 
 static void

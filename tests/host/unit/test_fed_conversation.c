@@ -84,34 +84,14 @@ group_teardown(void **state)
 static uint64_t
 local_user(struct store_txn *txn, const char *name, const char *host, const char *guid, bool key)
 {
-    struct store_user u;
-    struct store_person p;
-
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.guid, sizeof u.guid, "%s", guid);
-    snprintf(u.language, sizeof u.language, "en");
-    u.created_at = 1700000000;
-    assert_int_equal(store_account_create(txn, &u, host), POD_OK);
-    if (key)
-        assert_int_equal(store_user_keys_put(txn, name, local_priv, local_pub), POD_OK);
-    assert_int_equal(store_person_get_by_username(txn, name, &p), POD_OK);
-    return p.id;
+    return storetest_local_user(txn, name, host, guid, key ? local_priv : NULL,
+                                key ? local_pub : NULL, 1700000000);
 }
 
 static uint64_t
 remote_person(struct store_txn *txn, const char *did, const char *guid)
 {
-    struct store_person p;
-
-    memset(&p, 0, sizeof p);
-    snprintf(p.diaspora_id, sizeof p.diaspora_id, "%s", did);
-    snprintf(p.guid, sizeof p.guid, "%s", guid);
-    snprintf(p.pod_url, sizeof p.pod_url, "https://%s/", strchr(did, '@') + 1);
-    memcpy(p.public_key, remote_pub, strlen(remote_pub) + 1);
-    p.created_at = 1700000000;
-    assert_int_equal(store_person_add(txn, &p), POD_OK);
-    return p.id;
+    return storetest_remote_person(txn, did, guid, remote_pub, false);
 }
 
 static void

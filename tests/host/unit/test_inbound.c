@@ -54,26 +54,10 @@ local(struct fixture *f, const char *name, const char *host, const char *guid, c
       const char *pub)
 {
     struct store_txn *txn = wtxn(f);
-    struct store_user u;
-    struct store_person p;
+    uint64_t id = storetest_local_user_files(txn, name, host, guid, priv, pub, 1710000000);
 
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.guid, sizeof u.guid, "%s", guid);
-    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$v=19$m=65536,t=3,p=1$x");
-    snprintf(u.language, sizeof u.language, "en");
-    u.created_at = 1710000000;
-    assert_int_equal(store_account_create(txn, &u, host), POD_OK);
-    if (priv) {
-        char *k = test_slurp(priv, NULL), *pk = test_slurp(pub, NULL);
-
-        assert_int_equal(store_user_keys_put(txn, name, k, pk), POD_OK);
-        free(k);
-        free(pk);
-    }
-    assert_int_equal(store_person_get_by_username(txn, name, &p), POD_OK);
     commit(txn);
-    return p.id;
+    return id;
 }
 
 /* A remote person with the public key in keyfile. */
@@ -81,19 +65,10 @@ static uint64_t
 remote(struct fixture *f, const char *did, const char *guid, const char *keyfile)
 {
     struct store_txn *txn = wtxn(f);
-    struct store_person p;
-    char *key = test_slurp(keyfile, NULL);
+    uint64_t id = storetest_remote_person_file(txn, did, guid, keyfile, false);
 
-    memset(&p, 0, sizeof p);
-    snprintf(p.guid, sizeof p.guid, "%s", guid);
-    snprintf(p.diaspora_id, sizeof p.diaspora_id, "%s", did);
-    snprintf(p.public_key, sizeof p.public_key, "%s", key);
-    snprintf(p.pod_url, sizeof p.pod_url, "https://%s/", strchr(did, '@') + 1);
-    p.created_at = 1700000000;
-    assert_int_equal(store_person_add(txn, &p), POD_OK);
     commit(txn);
-    free(key);
-    return p.id;
+    return id;
 }
 
 static uint64_t

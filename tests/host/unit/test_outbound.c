@@ -71,19 +71,8 @@ group_teardown(void **state)
 static uint64_t
 local_user(struct store_txn *txn, const char *name, const char *guid, bool key)
 {
-    struct store_user u;
-    struct store_person p;
-
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.guid, sizeof u.guid, "%s", guid);
-    snprintf(u.language, sizeof u.language, "en");
-    u.created_at = 1700000000;
-    assert_int_equal(store_account_create(txn, &u, LOCAL_HOST), POD_OK);
-    if (key)
-        assert_int_equal(store_user_keys_put(txn, name, alice_priv, alice_pub), POD_OK);
-    assert_int_equal(store_person_get_by_username(txn, name, &p), POD_OK);
-    return p.id;
+    return storetest_local_user(txn, name, LOCAL_HOST, guid, key ? alice_priv : NULL,
+                                key ? alice_pub : NULL, 1700000000);
 }
 
 static uint64_t
