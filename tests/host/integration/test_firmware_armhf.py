@@ -33,22 +33,10 @@ measure = fq.measure
 SMALL_MEM = 64  # MB: serves sign-in (argon2id) and posts; at 56 the initramfs does not unpack
 
 
-def armhf_plugpod():
-    """The static armhf plugpod (built here), or None with the reason."""
-    env = dict(os.environ, POD_BUILD_DIR=os.path.dirname(os.path.abspath(podlib.BINARY)) +
-               "-" + BOARD)
-    p = subprocess.run([os.path.join(fq.ROOT, "tools", "pod"), "build", "--board", BOARD],
-                       capture_output=True, text=True, env=env, timeout=1800)
-    last = p.stdout.strip().splitlines()[-1:] or [""]
-    if p.returncode != 0 or not os.path.isfile(last[0]):
-        return None, (p.stderr or p.stdout)[-2000:]
-    return last[0], ""
-
-
 class FirmwareArmhf(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        plugpod, why = armhf_plugpod()
+        plugpod, why = fq.cross_plugpod(BOARD, prebuilt_env=None)
         if not plugpod:
             raise unittest.SkipTest("the cross build for %s is missing "
                                     "(tools/pod build --board %s failed): %s" % (BOARD, BOARD, why))

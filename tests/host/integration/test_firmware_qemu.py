@@ -42,14 +42,18 @@ def measure(what):
     sys.stderr.write("measure: %s\n" % what)
 
 
-def cross_plugpod():
-    """The static aarch64 plugpod, or None with the reason."""
-    path = os.environ.get("POD_CROSS_PLUGPOD")
+def cross_plugpod(board=None, prebuilt_env="POD_CROSS_PLUGPOD"):
+    """The static plugpod for board (default BOARD), or None with the
+    reason: the binary named by $prebuilt_env when there is one (None: never
+    taken from the environment), else built here with tools/pod build
+    --board into the build directory's "-BOARD" sibling."""
+    board = board or BOARD
+    path = os.environ.get(prebuilt_env) if prebuilt_env else None
     if path and os.path.isfile(path):
         return path, ""
     env = dict(os.environ, POD_BUILD_DIR=os.path.dirname(os.path.abspath(podlib.BINARY)) +
-               "-" + BOARD)
-    p = subprocess.run([os.path.join(ROOT, "tools", "pod"), "build", "--board", BOARD],
+               "-" + board)
+    p = subprocess.run([os.path.join(ROOT, "tools", "pod"), "build", "--board", board],
                        capture_output=True, text=True, env=env, timeout=1800)
     last = p.stdout.strip().splitlines()[-1:] or [""]
     if p.returncode != 0 or not os.path.isfile(last[0]):

@@ -24,31 +24,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import podlib  # noqa: E402
+import test_firmware_qemu as fq  # noqa: E402
 from podlib import free_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BOARD = "rpi3"
 BOOT_TIMEOUT = 180  # s from QEMU start to HTTPS (TCG): measured 41-66 s on a loaded host,
 # 20 s of it plugpod waiting for NTP (no RTC) before making its certificate
-
-
-def measure(what):
-    sys.stderr.write("measure: %s\n" % what)
-
-
-def cross_plugpod():
-    """A static aarch64 plugpod, or None with the reason."""
-    path = os.environ.get("POD_CROSS_PLUGPOD")
-    if path and os.path.isfile(path):
-        return path, ""
-    env = dict(os.environ, POD_BUILD_DIR=os.path.dirname(os.path.abspath(podlib.BINARY)) +
-               "-" + BOARD)
-    p = subprocess.run([os.path.join(ROOT, "tools", "pod"), "build", "--board", BOARD],
-                       capture_output=True, text=True, env=env, timeout=1800)
-    last = p.stdout.strip().splitlines()[-1:] or [""]
-    if p.returncode != 0 or not os.path.isfile(last[0]):
-        return None, (p.stderr or p.stdout)[-2000:]
-    return last[0], ""
 
 
 def partitions(img):
@@ -69,7 +51,7 @@ def partitions(img):
 class FirmwareRpi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        plugpod, why = cross_plugpod()
+        plugpod, why = fq.cross_plugpod(BOARD)
         if not plugpod:
             raise unittest.SkipTest("no aarch64 cross build (tools/pod build --board %s "
                                     "failed): %s" % (BOARD, why))
@@ -86,7 +68,7 @@ class FirmwareRpi(unittest.TestCase):
         cls.stderr = p.stderr
         cls.img = p.stdout.strip().splitlines()[-1]
         cls.boot = os.path.join(os.path.dirname(cls.img), "boot")
-        measure("sdcard.img %d bytes (%d KB allocated); boot partition files %d bytes" %
+        fq.measure("sdcard.img %d bytes (%d KB allocated); boot partition files %d bytes" %
                 (os.path.getsize(cls.img), os.stat(cls.img).st_blocks // 2,
                  sum(os.path.getsize(os.path.join(cls.boot, f)) for f in os.listdir(cls.boot))))
         cls.proc = None
@@ -208,7 +190,7 @@ class FirmwareRpi(unittest.TestCase):
                 time.sleep(0.5)
         self.assertIsNotNone(answered, "no HTTPS answer within %ss: %s" %
                              (BOOT_TIMEOUT, log()[-3000:]))
-        measure("raspi3b: qemu start to first HTTPS answer: %.1f s" % answered)
+        fq.measure("raspi3b: qemu start to first HTTPS answer: %.1f s" % answered)
         deadline = time.monotonic() + 20  # the log line may trail the first answer
         while "ready, data in /data" not in log() and time.monotonic() < deadline:
             time.sleep(0.5)
