@@ -45,10 +45,12 @@
 #include "http/addr_guard.h"
 #include "http/http.h"
 #include "net/mdns.h"
+#include "net/portmap.h"
 #include "net/sntp.h"
 #include "store/accounts.h"
 #include "store/people.h"
 #include "store/store.h"
+#include "task/acme_task.h"
 #include "task/fed_outbox_task.h"
 #include "task/fed_inbox_task.h"
 #include "task/keygen.h"
@@ -56,17 +58,20 @@
 #include "web/server.h"
 
 /* Prepares the PEM civetweb serves from: the administrator's certificate
- * and key combined, or a self-signed certificate for the host made once and
- * kept in DATA/tls. Writes the path into pem (PATH_MAX bytes). */
+ * and key combined, the certificate from ACME (DATA/tls/acme.pem, see
+ * task/acme_task.h) while it is valid for the host, or a self-signed
+ * certificate for the host made once and kept in DATA/tls. Writes the
+ * path into pem (PATH_MAX bytes). */
 static void
 prepare_tls(const struct cli_serve_opts *o, char *pem)
 {
     char dir[PATH_MAX], host_file[PATH_MAX], why[256], old_host[300] = "";
-    char fingerprint[65];
+    char fingerprint[65], acme[PATH_MAX];
     FILE *f;
     int rc;
 
     cli_path_join(dir, sizeof dir, o->data_dir, "tls");
+    cli_path_join(acme, sizeof acme, dir, "acme.pem");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         cli_fail("cannot create %s: %s", dir, strerror(errno));
     if (o->cert) {
@@ -74,6 +79,9 @@ prepare_tls(const struct cli_serve_opts *o, char *pem)
         rc = crypto_tls_pem_combine(o->cert, o->key, pem, why, sizeof why);
         if (rc != POD_OK)
             cli_fail("TLS certificate: %s", why);
+    } else if (task_acme_pem_usable(acme, o->host)) {
+        memcpy(pem, acme, sizeof acme);
+        LOG_INFO("main", "serving the certificate from ACME (%s)", pem);
     } else {
         cli_path_join(pem, PATH_MAX, dir, "selfsigned.pem");
         cli_path_join(host_file, sizeof host_file, dir, "selfsigned.host");
@@ -234,9 +242,11 @@ cmd_serve(int argc, char **argv)
     struct web_server *ws = NULL;
     struct mdns_responder *mdns = NULL;
     struct sntp_client *sntp = NULL;
+    struct portmap *portmap = NULL;
     struct task_keygen *keygen = NULL;
     struct task_fed_inbox *fedin = NULL;
     struct task_fed_outbox *fedout = NULL;
+    struct task_acme *acme = NULL;
     struct drv_watchdog *wd = NULL;
     struct drv_button *button = NULL;
     struct alive_probe probe;
@@ -307,6 +317,15 @@ cmd_serve(int argc, char **argv)
         cli_fail("cannot start the federation inbox task");
     if (outbound && task_fed_outbox_start(&fedout, st, &http) != POD_OK)
         cli_fail("cannot start the federation delivery task");
+    if (o.https_port) {
+        struct task_acme_config ac = {.store = st,
+                                      .http = outbound ? &http : NULL,
+                                      .data_dir = o.data_dir,
+                                      .host = o.host,
+                                      .admin_cert = o.cert != NULL};
+        if (task_acme_start(&acme, &ac) != POD_OK)
+            cli_fail("cannot start the ACME task");
+    }
 
     wc.host = o.host;
     wc.bind_address = o.bind;
@@ -320,8 +339,23 @@ cmd_serve(int argc, char **argv)
     wc.fed_outbox = fedout;
     wc.http = outbound ? &http : NULL;
     wc.discovery = outbound ? &disc : NULL;
+    wc.acme = acme;
+    wc.admin_cert = o.cert != NULL;
+    /* Port mapping before the listener, so that the admin page gets its
+     * status (wc.portmap); the router answers after seconds, when the
+     * listener is up. Stopped after the listener, whose requests read it. */
+    {
+        struct portmap_config pc = {
+            .https_port = o.https_port, .http_port = o.http_port, .lease_s = o.portmap_lease_s};
+        if (portmap_method_parse(o.portmap, &pc.method) == POD_OK &&
+            portmap_start(&portmap, &pc) != POD_OK)
+            LOG_WARN("main", "cannot start the port mapping thread");
+        wc.portmap = portmap;
+    }
     rc = web_server_start(&ws, &wc, st, why, sizeof why);
     if (rc != POD_OK) {
+        portmap_stop(portmap);
+        task_acme_stop(acme);
         task_keygen_stop(keygen);
         task_fed_inbox_stop(fedin);
         task_fed_outbox_stop(fedout);
@@ -378,6 +412,8 @@ cmd_serve(int argc, char **argv)
     mdns_stop(mdns);
     sntp_stop(sntp);
     web_server_stop(ws);
+    portmap_stop(portmap); /* after the listener: its requests read the status */
+    task_acme_stop(acme);  /* after the listener: see acme_task.h */
     task_keygen_stop(keygen);
     task_fed_inbox_stop(fedin);
     task_fed_outbox_stop(fedout);

@@ -18,8 +18,9 @@
  *   self-signed certificate writer (app/crypto/tls_cert.c).
  * - CTR_DRBG over the entropy pool (plus plugpod's own source), threading
  *   (pthread), mbedtls_strerror, civetweb's mbedtls_net_send/recv.
+ * - ACME (app/acme): EC P-256 keys, ES256 signatures, the CSR writer.
  * Left out: TLS < 1.2, DTLS, CBC suites, PSA, MD2/4/5, RIPEMD, DES, ARC4,
- * Blowfish, Camellia, ARIA, CCM, CMAC, CRLs, CSRs, encrypted PEM keys
+ * Blowfish, Camellia, ARIA, CCM, CMAC, CRLs, CSR parsing, encrypted PEM keys
  * (PKCS#5/#12), test certificates, self tests, debug output.
  */
 #ifndef POD_MBEDTLS_CONFIG_H
@@ -90,6 +91,7 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CRT_WRITE_C
+#define MBEDTLS_X509_CSR_WRITE_C
 #define MBEDTLS_X509_CHECK_KEY_USAGE
 #define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT

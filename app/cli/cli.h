@@ -26,9 +26,11 @@ struct cli_serve_opts {
     int https_port;
     int http_port;
     bool dev;
-    const char *mdns; /* --mdns NAME: the mDNS name, "off": none, NULL: Kconfig */
-    const char *sntp; /* --sntp SERVERS: NTP servers, "off": none, NULL: Kconfig */
-    bool sntp_no_set; /* --sntp-no-set: only log the offset, never change the clock */
+    const char *mdns;         /* --mdns NAME: the mDNS name, "off": none, NULL: Kconfig */
+    const char *sntp;         /* --sntp SERVERS: NTP servers, "off": none, NULL: Kconfig */
+    bool sntp_no_set;         /* --sntp-no-set: only log the offset, never change the clock */
+    const char *portmap;      /* --portmap auto|upnp|natpmp|off; NULL: Kconfig */
+    unsigned portmap_lease_s; /* --portmap-lease-s (tests): lease asked; 0: the default */
     unsigned request_timeout_ms;
     unsigned map_mb;         /* --map-mb: LMDB map size; 0: CONFIG_POD_LMDB_MAP_MB */
     struct http_guard guard; /* --allow-net: addresses outbound requests may reach anyway */

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "drivers/led/led.h"
 #include "net/mdns_proto.h"
+#include "net/portmap.h"
 #include "net/sntp.h"
 
 void
@@ -28,6 +29,7 @@ cli_usage(FILE *out)
                  "                     [--request-timeout-ms N] [--allow-net CIDR]...\n"
                  "                     [--mdns NAME|off] [--sntp 'HOST[:PORT]...'|off]\n"
                  "                     [--sntp-no-set] [--map-mb N]\n"
+                 "                     [--portmap auto|upnp|natpmp|off]\n"
                  "       plugpod config list [--data DIR]\n"
                  "       plugpod config get NAME [--data DIR]\n"
                  "       plugpod config set NAME VALUE [--data DIR]\n"
@@ -100,6 +102,20 @@ parse_map_mb(const char *s, const char *what)
     return (unsigned)v;
 }
 
+/* --portmap-lease-s / portmap_lease_s: the lease asked of the router. */
+static unsigned
+parse_lease_s(const char *s, const char *what)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v < 2 || v > 86400)
+        cli_fail("%s must be seconds from 2 to 86400, not '%s'", what, s);
+    return (unsigned)v;
+}
+
 /* Keeps a value from the config file alive for the process lifetime. */
 /* --allow-net / allow_net: one more CIDR the address guard lets through. */
 static void
@@ -142,6 +158,10 @@ apply_conf_key(const char *key, const char *value, int line, void *ctx)
         o->ca_bundle = conf_keep(o, value);
     else if (!strcmp(key, "mdns"))
         o->mdns = conf_keep(o, value);
+    else if (!strcmp(key, "portmap"))
+        o->portmap = conf_keep(o, value);
+    else if (!strcmp(key, "portmap_lease_s"))
+        o->portmap_lease_s = parse_lease_s(value, "portmap_lease_s");
     else if (!strcmp(key, "allow_net"))
         allow_net(o, value, "allow_net");
     else if (!strcmp(key, "https_port"))
@@ -237,6 +257,10 @@ cli_serve_opts_parse(struct cli_serve_opts *o, int argc, char **argv)
             o->sntp = cli_need_arg(argc, argv, &i);
         else if (!strcmp(a, "--sntp-no-set"))
             o->sntp_no_set = true;
+        else if (!strcmp(a, "--portmap"))
+            o->portmap = cli_need_arg(argc, argv, &i);
+        else if (!strcmp(a, "--portmap-lease-s"))
+            o->portmap_lease_s = parse_lease_s(cli_need_arg(argc, argv, &i), "--portmap-lease-s");
         else if (!strcmp(a, "--request-timeout-ms"))
             o->request_timeout_ms = parse_ms(cli_need_arg(argc, argv, &i), "--request-timeout-ms");
         else if (!strcmp(a, "--map-mb"))
@@ -278,6 +302,22 @@ cli_serve_opts_parse(struct cli_serve_opts *o, int argc, char **argv)
         o->sntp = CONFIG_POD_SNTP_SERVERS;
 #else
         o->sntp = "off";
+#endif
+    }
+    if (!o->portmap) {
+#ifdef CONFIG_POD_PORTMAP
+        o->portmap = CONFIG_POD_PORTMAP_DEFAULT;
+#else
+        o->portmap = "off";
+#endif
+    }
+    {
+        enum portmap_method pm;
+        if (portmap_method_parse(o->portmap, &pm) != POD_OK)
+            cli_fail("--portmap must be auto, upnp, natpmp or off, not '%s'", o->portmap);
+#ifndef CONFIG_POD_PORTMAP
+        if (pm != PORTMAP_OFF)
+            cli_fail("this build has no port mapping (CONFIG_POD_PORTMAP): --portmap off only");
 #endif
     }
     if (strcmp(o->sntp, "off") && sntp_servers_valid(o->sntp) != POD_OK)

@@ -15,6 +15,15 @@ static const struct pod_setting_def defs[] = {
      "How many times the pod has started on this data directory"},
     {POD_SETTING_FIRST_STARTED_AT, POD_SETTING_U64, "0", 0, false,
      "Unix time of the first start on this data directory"},
+    {"acme_enabled", POD_SETTING_BOOL, "false", 0, true,
+     "Get and renew the HTTPS certificate from an ACME directory (Let's Encrypt) for the "
+     "pod's host name; needs port 80 reachable from the internet"},
+    {"acme_email", POD_SETTING_STR, "", 254, true,
+     "Contact address given to the ACME directory (expiry warnings); empty = none"},
+    {"acme_directory", POD_SETTING_STR, "letsencrypt", 255, true,
+     "ACME directory: letsencrypt, letsencrypt-staging or the https URL of another directory"},
+    {POD_SETTING_LAST_INBOUND_AT, POD_SETTING_U64, "0", 0, false,
+     "Unix time the last inbound federation delivery was accepted"},
 };
 
 const struct pod_setting_def *
@@ -78,6 +87,12 @@ pod_setting_parse(const struct pod_setting_def *def, const char *text, uint64_t 
     case POD_SETTING_STR:
         if (strlen(text) > def->max_len)
             return POD_ERR_LIMIT;
+        if (!strcmp(def->name, "acme_directory") && strcmp(text, "letsencrypt") &&
+            strcmp(text, "letsencrypt-staging") && strncmp(text, "https://", 8))
+            return POD_ERR_INVAL;
+        if (!strcmp(def->name, "acme_email") && *text &&
+            (!strchr(text, '@') || strpbrk(text, " <>,;:\"\\")))
+            return POD_ERR_INVAL;
         return valid_text((const unsigned char *)text) ? POD_OK : POD_ERR_INVAL;
     case POD_SETTING_BOOL:
         if (!strcmp(text, "true") || !strcmp(text, "yes") || !strcmp(text, "1")) {

@@ -30,6 +30,7 @@ struct pod_setting_def {
 #define POD_SETTING_REGISTRATIONS    "registrations_open"
 #define POD_SETTING_START_COUNT      "start_count"
 #define POD_SETTING_FIRST_STARTED_AT "first_started_at"
+#define POD_SETTING_LAST_INBOUND_AT  "last_inbound_at"
 
 /* All settings; *count gets their number. */
 const struct pod_setting_def *pod_settings_all(size_t *count);

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -710,4 +711,73 @@ out:
     free_file(buf, len);
     mbedtls_x509_crt_free(&chain);
     return ret;
+}
+
+/* An X.509 time (UTC) in Unix seconds. */
+static int64_t
+x509_time_unix(const mbedtls_x509_time *t)
+{
+    struct tm tm = {0};
+
+    tm.tm_year = t->year - 1900;
+    tm.tm_mon = t->mon - 1;
+    tm.tm_mday = t->day;
+    tm.tm_hour = t->hour;
+    tm.tm_min = t->min;
+    tm.tm_sec = t->sec;
+    return (int64_t)timegm(&tm);
+}
+
+/* True when crt names host among its DNS subjectAltNames. */
+static bool
+crt_names_host(const mbedtls_x509_crt *crt, const char *host)
+{
+    size_t n = strlen(host);
+
+    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s && s->buf.p; s = s->next)
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2) && s->buf.len == n &&
+            strncasecmp((const char *)s->buf.p, host, n) == 0)
+            return true;
+    return false;
+}
+
+int
+crypto_tls_pem_facts(const char *pem_path, const char *host, struct crypto_cert_facts *out)
+{
+    mbedtls_x509_crt crt;
+    const mbedtls_x509_name *cn = NULL, *o = NULL, *name;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!pem_path || !*pem_path)
+        return POD_ERR_INVAL;
+    mbedtls_x509_crt_init(&crt);
+    rc = mbedtls_x509_crt_parse_file(&crt, pem_path);
+    if (rc < 0 || !crt.raw.p) {
+        mbedtls_x509_crt_free(&crt);
+        return POD_ERR_INVAL;
+    }
+    out->not_before = x509_time_unix(&crt.valid_from);
+    out->not_after = x509_time_unix(&crt.valid_to);
+    out->self_signed = crt.issuer_raw.len == crt.subject_raw.len &&
+                       memcmp(crt.issuer_raw.p, crt.subject_raw.p, crt.issuer_raw.len) == 0;
+    out->names_host = host && crt_names_host(&crt, host);
+    for (const mbedtls_x509_name *a = &crt.issuer; a; a = a->next) {
+        if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &a->oid) == 0)
+            cn = a;
+        else if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_ORGANIZATION, &a->oid) == 0)
+            o = a;
+    }
+    name = cn ? cn : o;
+    if (name) {
+        size_t n = name->val.len < sizeof out->issuer ? name->val.len : sizeof out->issuer - 1;
+
+        memcpy(out->issuer, name->val.p, n);
+        out->issuer[n] = '\0';
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)out->issuer[i] < 0x20 || out->issuer[i] == 0x7f)
+                out->issuer[i] = '?';
+    }
+    mbedtls_x509_crt_free(&crt);
+    return POD_OK;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/settings.h"
 #include "store/store_internal.h"
 
 #define DB_INBOX   "fed_inbox"
@@ -60,7 +61,8 @@ store_inbox_push(struct store_txn *txn, enum store_inbox_kind kind, uint64_t rec
     store_be64_put(v + 10, recipient);
     be32_put(v + 18, 0);
     memcpy(v + HEAD_BYTES, body, len);
-    return POD_OK;
+    /* The admin page's "last inbound delivery", durable with the item. */
+    return store_setting_set_u64(txn, POD_SETTING_LAST_INBOUND_AT, (uint64_t)received_at);
 }
 
 /* Decodes a value into out (the body still pointing into LMDB's page). */

@@ -34,8 +34,9 @@ struct store_inbox_item {
     size_t len;
 };
 
-/* Appends a delivery (body of len bytes, copied) and sets *id. Write
- * transactions only; durable when the transaction commits. */
+/* Appends a delivery (body of len bytes, copied) and sets *id; also sets
+ * the setting last_inbound_at to received_at. Write transactions only;
+ * durable when the transaction commits. */
 int store_inbox_push(struct store_txn *txn, enum store_inbox_kind kind, uint64_t recipient,
                      const void *body, size_t len, int64_t received_at, uint64_t *id);
 

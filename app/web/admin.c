@@ -1,7 +1,8 @@
 /*
  * admin.c - the administrator's page: the pod's name, open or closed
- * registration, invitation links, the accounts, and (once there is
- * federation) how the pod gets on with other pods.
+ * registration, invitation links, the accounts, how the pod gets on with
+ * other pods, and (web/admin_reach.c) whether it is reachable from
+ * outside: certificate, router, self-check.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "store/fed_inbox.h"
 #include "store/fed_outbox.h"
 #include "task/fed_outbox_task.h"
+#include "web/admin_reach.h"
 #include "web/handlers.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -29,9 +31,8 @@
 #define INVITE_MAX_USES   100
 #define INVITE_MAX_DAYS   365
 
-/* Answers for anyone who is not an administrator; 0 for administrators. */
-static int
-require_admin(struct web_req *req)
+int
+admin_require(struct web_req *req)
 {
     if (!req->session)
         return web_reply_redirect(req, 302, "/users/sign_in");
@@ -52,9 +53,8 @@ fmt_time(int64_t t, char *buf, size_t cap)
     return buf;
 }
 
-/* A date like "2024-05-01" in a <time> element (future dates: expiry). */
-static void
-date_cell(struct html *h, int64_t t)
+void
+admin_time(struct html *h, int64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -88,7 +88,7 @@ invite_row(const char *code, const struct store_invite *inv, void *ctx)
     if (!inv->expires_at) {
         html_text(h, T("never"));
     } else {
-        date_cell(h, inv->expires_at);
+        admin_time(h, inv->expires_at);
         if (inv->expires_at <= r->now) {
             html_raw(h, " <strong>");
             html_text(h, T("expired"));
@@ -331,7 +331,7 @@ created_invite(struct html *h, const char *code)
     html_raw(h, "\"></div>\n");
 }
 
-static int
+int
 admin_page(struct web_req *req, int status, const char *notice, const char *error)
 {
     const char *created = status == 200 ? web_query_value(req, "invite") : NULL;
@@ -365,6 +365,7 @@ admin_page(struct web_req *req, int status, const char *notice, const char *erro
     invites_section(&h, txn);
     users_section(&h, txn);
     federation_section(&h, txn);
+    admin_reach_sections(&h, txn);
     store_txn_abort(txn);
     html_page_end(&h);
     return web_reply_html(req, status, &h);
@@ -373,7 +374,7 @@ admin_page(struct web_req *req, int status, const char *notice, const char *erro
 int
 page_admin(struct web_req *req)
 {
-    int rc = require_admin(req);
+    int rc = admin_require(req);
 
     if (rc)
         return rc;
@@ -400,7 +401,7 @@ page_admin_settings(struct web_req *req)
     const struct pod_setting_def *d;
     struct store_txn *txn = NULL;
     uint64_t v = 0;
-    int rc = require_admin(req);
+    int rc = admin_require(req);
 
     if (rc)
         return rc;
@@ -449,7 +450,7 @@ page_admin_invite_create(struct web_req *req)
     uint8_t raw[INVITE_CODE_BYTES];
     char code[32], *loc;
     size_t len;
-    int rc = require_admin(req);
+    int rc = admin_require(req);
 
     if (rc)
         return rc;
@@ -481,7 +482,7 @@ int
 page_admin_invite_delete(struct web_req *req)
 {
     struct store_txn *txn = NULL;
-    int rc = require_admin(req);
+    int rc = admin_require(req);
 
     if (rc)
         return rc;

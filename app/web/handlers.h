@@ -96,6 +96,10 @@ int page_admin(struct web_req *req);
 int page_admin_settings(struct web_req *req);
 int page_admin_invite_create(struct web_req *req);
 int page_admin_invite_delete(struct web_req *req);
+/* admin_reach.c: ACME switch, renewal now, reachability self-check */
+int page_admin_acme(struct web_req *req);
+int page_admin_acme_renew(struct web_req *req);
+int page_admin_selfcheck(struct web_req *req);
 
 /* profile.c: profiles and avatars */
 int page_profile_by_username(struct web_req *req);
@@ -164,6 +168,9 @@ int page_hcard(struct web_req *req);
 int page_host_meta(struct web_req *req);
 int page_nodeinfo_links(struct web_req *req);
 int page_nodeinfo(struct web_req *req);
+
+/* acme_challenge.c: HTTP-01 answers of the ACME client (also on plain HTTP) */
+int page_acme_challenge(struct web_req *req);
 
 /* receive.c: federation deliveries into the durable inbox queue */
 int page_receive_public(struct web_req *req);

@@ -76,6 +76,9 @@ static const struct web_route routes[] = {
     {"/admin/settings", WEB_PUT | WEB_POST, page_admin_settings, 0, 0},
     {"/admin/invites", WEB_POST, page_admin_invite_create, 0, 0},
     {"/admin/invites/:code", WEB_DELETE, page_admin_invite_delete, 0, 0},
+    {"/admin/acme", WEB_POST, page_admin_acme, 0, 0},
+    {"/admin/acme/renew", WEB_POST, page_admin_acme_renew, 0, 0},
+    {"/admin/selfcheck", WEB_POST, page_admin_selfcheck, 0, 0},
 
     {"/u/:username", WEB_GET, page_profile_by_username, 0, 0},
     {"/people/:guid", WEB_GET, page_profile_by_guid, 0, 0},
@@ -92,6 +95,7 @@ static const struct web_route routes[] = {
     {"/hcard/users/:guid", WEB_GET, page_hcard, 0, 0},
     {"/.well-known/host-meta", WEB_GET, page_host_meta, 0, 0},
     {"/.well-known/nodeinfo", WEB_GET, page_nodeinfo_links, 0, JSON},
+    {"/.well-known/acme-challenge/:token", WEB_GET, page_acme_challenge, 0, 0},
     {"/nodeinfo/:version", WEB_GET, page_nodeinfo, 0, JSON},
 
     /* notifications and conversations */

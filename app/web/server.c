@@ -183,7 +183,9 @@ prepare(struct web_req *req, const struct web_route **route_out)
      * the path: the client learns the limit rather than a routing detail. */
     if (ri->content_length > 0 && (unsigned long long)ri->content_length > body_max)
         return web_reply_error(req, 413, "The request body is too large.");
-    if (!ri->is_ssl && !req->server->cfg.dev && req->server->cfg.https_port)
+    /* ACME's HTTP-01 validation comes over plain HTTP (acme_challenge.c). */
+    if (!ri->is_ssl && !req->server->cfg.dev && req->server->cfg.https_port &&
+        strncmp(req->path, "/.well-known/acme-challenge/", 28) != 0)
         return redirect_to_https(req);
     if (bit && bit != WEB_GET) {
         rc = web_req_load_form(req, body_max);
@@ -457,5 +459,6 @@ web_server_stop(struct web_server *ws)
     if (!ws)
         return;
     mg_stop(ws->ctx);
+    web_tls_forget(); /* a certificate swapped in by ACME (web_tls_use_pem) */
     free(ws);
 }

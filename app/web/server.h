@@ -15,6 +15,8 @@ struct store;
 struct task_fed_inbox;
 struct task_fed_outbox;
 struct task_keygen;
+struct task_acme;
+struct portmap;
 struct web_req;
 
 struct web_config {
@@ -38,6 +40,13 @@ struct web_config {
     /* Sends the federation outbox; asked whether sending is paused (the
      * admin page). Borrowed, may be NULL. */
     struct task_fed_outbox *fed_outbox;
+    /* Keeps the HTTPS certificate from ACME (admin page: status, switch,
+     * renew now). Borrowed, may be NULL. */
+    struct task_acme *acme;
+    /* The router's port mapping (admin page: status). Borrowed, may be
+     * NULL (off). */
+    struct portmap *portmap;
+    bool admin_cert; /* --cert/--key given: the administrator's certificate is served */
 };
 
 /* What handlers may read of the running server. */

@@ -1,5 +1,6 @@
 /*
- * tls.h - the TLS policy of the pod's HTTPS listener.
+ * tls.h - the TLS policy of the pod's HTTPS listener, and the swap of its
+ * certificate while it runs (ACME renewals).
  */
 #ifndef POD_WEB_TLS_H
 #define POD_WEB_TLS_H
@@ -21,6 +22,21 @@ int web_tls_harden(mbedtls_ssl_config *conf, mbedtls_x509_crt *cert, mbedtls_pk_
  * the socket with poll() and gives up (MBEDTLS_ERR_SSL_TIMEOUT) once the
  * handshake has taken the request timeout. */
 int web_tls_handshake(mbedtls_ssl_context *ssl);
+
+/* Makes the key and certificate chain in the PEM at pem_path (one file,
+ * as civetweb loads it) the certificate of every handshake from now on;
+ * connections already established, and handshakes under way, go on with
+ * the one they started with, which is freed after the last of them ends.
+ * Checks that the key belongs to the first certificate. Answers POD_OK, or
+ * POD_ERR_IO (unreadable), POD_ERR_INVAL (not a matching key and chain) or
+ * POD_ERR_NOMEM with a one-line reason in why; the current certificate
+ * then stays. Thread-safe. */
+int web_tls_use_pem(const char *pem_path, char *why, size_t why_len);
+
+/* Goes back to the certificate the listener started with (frees the one
+ * web_tls_use_pem installed once no handshake uses it). For tests and
+ * the server's stop. */
+void web_tls_forget(void);
 
 /* Sets the handshake time limit in ms (0 keeps CONFIG_POD_REQUEST_TIMEOUT_MS);
  * called once before the server starts. */

@@ -169,6 +169,11 @@ MATRIX = [
                                            "status_message": {"text": "Stolen {viewer}"},
                                            "photos": ["999999"]},
                                                            (401, 404, 404, 404, 404)),
+    # The administrator's forms (issue 9): nobody here is an administrator.
+    ("POST",   "/admin/acme",             {"acme_enabled": "1", "acme_directory": "letsencrypt"},
+                                                           (302, 403, 403, 403, 403)),
+    ("POST",   "/admin/acme/renew",                  None, (302, 403, 403, 403, 403)),
+    ("POST",   "/admin/selfcheck",                   None, (302, 403, 403, 403, 403)),
     # hide (diaspora*: PUT /share_visibilities) and report (POST /report):
     # plugpod has no such routes.
     ("PUT",    "/share_visibilities/42?post_id={L}", None, (404, 404, 404, 404, 404)),
