@@ -566,8 +566,8 @@ test_msg_order(void **state)
         "{\"status\":\"pending\",\"finalize\":\"https://a.example/f\",\"authorizations\":"
         "[\"https://a/1\",\"https://a/2\",\"https://a/3\",\"https://a/4\",\"https://a/5\","
         "\"https://a/6\",\"https://a/7\",\"https://a/8\",\"https://a/9\"]}",
-        "{\"status\":\"valid\",\"finalize\":\"https://a.example/f\",\"authorizations\":[],"
-        "\"certificate\":\"javascript:alert(1)\"}",
+        ("{\"status\":\"valid\",\"finalize\":\"https://a.example/f\",\"authorizations\":[],"
+         "\"certificate\":\"javascript:alert(1)\"}"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(acme_msg_order(bad[i], strlen(bad[i]), false, &o), POD_ERR_PARSE);
@@ -776,8 +776,7 @@ test_host_check(void **state)
         "pod-.example.org",
         "pod_1.example.org",
         "pod.example.org/x",
-        "p\xc3\xb6"
-        "d.example.org",
+        "p\xc3\xb6\x64.example.org", /* "pöd": \x64 is 'd' */
         "pod example.org",
     };
 
