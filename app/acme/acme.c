@@ -769,7 +769,7 @@ check_config(struct acme_session *s, const char *out_pem_path)
 
     if (!cfg->http)
         return fail(s, ACME_ERR_CONFIG, "no HTTP client");
-    s->allow_http = cfg->http->allow_http;
+    s->allow_http = http_client_allows_http(cfg->http);
     if (acme_host_check(cfg->host, s->host, sizeof s->host, why, sizeof why) != POD_OK)
         return fail(s, ACME_ERR_CONFIG, "%s", why);
     if (!cfg->directory_url || !acme_msg_url_ok(cfg->directory_url, s->allow_http))

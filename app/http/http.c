@@ -1051,3 +1051,9 @@ http_response_free(struct http_response *r)
 {
     response_clear(r);
 }
+
+bool
+http_client_allows_http(const struct http_client *c)
+{
+    return c->allow_http;
+}

@@ -65,6 +65,10 @@ int http_client_init(struct http_client *c, const struct http_client_config *cfg
  * may be running. */
 void http_client_free(struct http_client *c);
 
+/* True when c was made with allow_http (tests, --dev): plain http:// URLs
+ * are then accepted, so callers that vet URLs themselves (ACME) may too. */
+bool http_client_allows_http(const struct http_client *c);
+
 /* Closes every idle pooled connection (for example when the uplink
  * changed). Thread-safe. */
 void http_client_pool_flush(struct http_client *c);
