@@ -11,6 +11,7 @@
 
 #include "acme/acme.h"
 #include "core/error.h"
+#include "core/json_guard.h"
 #include "http/url.h"
 
 #define CHALLENGES_MAX 16 /* challenges of one authorization looked at */
@@ -131,32 +132,6 @@ acme_host_check(const char *host, char *out, size_t cap, char *why, size_t why_l
 
 /* ------------------------------------------------------------------ JSON */
 
-static int
-json_depth_check(const char *s, size_t len)
-{
-    int depth = 0;
-    bool in_str = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > ACME_MSG_DEPTH_MAX)
-                return POD_ERR_LIMIT;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return POD_OK;
-}
-
 /* Parses body into a cJSON object; NULL with *rc set otherwise. */
 static cJSON *
 parse_object(const char *body, size_t len, int *rc)
@@ -173,7 +148,7 @@ parse_object(const char *body, size_t len, int *rc)
     }
     if (memchr(body, '\0', len))
         return NULL;
-    if ((*rc = json_depth_check(body, len)) != POD_OK)
+    if ((*rc = pod_json_guard(body, len, ACME_MSG_DEPTH_MAX, 0)) != POD_OK)
         return NULL;
     copy = malloc(len + 1);
     if (!copy) {

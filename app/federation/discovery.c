@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
+#include "core/json_guard.h"
 
 /* The software fields of NodeInfo; the one place to change them. */
 #define PLUGPOD_SOFTWARE_NAME "plugpod"
@@ -448,34 +449,6 @@ copy_field(char *dst, size_t cap, const char *src)
     return POD_OK;
 }
 
-/* Refuses JSON nested deeper than WF_MAX_JSON_DEPTH before cJSON recurses
- * into it. Brackets inside strings do not count. */
-static int
-json_depth_check(const char *s, size_t len)
-{
-    int depth = 0;
-    bool in_str = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > WF_MAX_JSON_DEPTH)
-                return POD_ERR_LIMIT;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return POD_OK;
-}
-
 static const char *
 json_string_item(const cJSON *obj, const char *key)
 {
@@ -507,7 +480,7 @@ fed_webfinger_parse(const char *json, size_t len, struct fed_webfinger *out)
     /* cJSON wants a NUL-terminated buffer; an inner NUL is never JSON. */
     if (memchr(json, '\0', len))
         goto out;
-    rc = json_depth_check(json, len);
+    rc = pod_json_guard(json, len, WF_MAX_JSON_DEPTH, 0);
     if (rc != POD_OK)
         goto out;
     rc = POD_ERR_NOMEM;

@@ -14,6 +14,7 @@
 #include "federation/private_envelope.h"
 
 #include "core/error.h"
+#include "core/json_guard.h"
 #include "crypto/aes.h"
 #include "crypto/crypto.h"
 #include "crypto/rsa.h"
@@ -28,34 +29,6 @@
 /* {"key":"<44>","iv":"<24>"} is 70 bytes; what we write and what we read. */
 #define INNER_JSON_MAX      128
 #define INNER_JSON_READ_MAX 512
-
-/* POD_OK when no JSON array or object in s[0..len) nests deeper than max. */
-static int
-json_depth_check(const char *s, size_t len, int max)
-{
-    bool in_str = false, esc = false;
-    int depth = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max)
-                return POD_ERR_LIMIT;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return POD_OK;
-}
 
 static bool
 json_space(char c)
@@ -154,7 +127,7 @@ fed_private_envelope_decrypt(const char *body, size_t len, const char *recipient
                 FED_PRIVATE_BODY_MAX_BYTES);
         return POD_ERR_LIMIT;
     }
-    if (json_depth_check(body, len, FED_PRIVATE_JSON_MAX_DEPTH) != POD_OK) {
+    if (pod_json_guard(body, len, FED_PRIVATE_JSON_MAX_DEPTH, 0) != POD_OK) {
         pod_why(why, why_len, "JSON nested too deep");
         return POD_ERR_LIMIT;
     }
@@ -192,7 +165,7 @@ fed_private_envelope_decrypt(const char *body, size_t len, const char *recipient
         goto out;
     }
     if (inner_len > INNER_JSON_READ_MAX ||
-        json_depth_check((const char *)inner, inner_len, FED_PRIVATE_JSON_MAX_DEPTH) != POD_OK ||
+        pod_json_guard((const char *)inner, inner_len, FED_PRIVATE_JSON_MAX_DEPTH, 0) != POD_OK ||
         !(inner_json = json_object_parse((const char *)inner, inner_len))) {
         pod_why(why, why_len, "the decrypted aes_key is not a JSON object");
         ret = POD_ERR_PARSE;

@@ -9,6 +9,7 @@
 #include "autoconf.h"
 #include "civetweb.h"
 #include "core/error.h"
+#include "core/json_guard.h"
 #include "drivers/clock/clock.h"
 #include "web/server.h"
 
@@ -111,38 +112,6 @@ web_req_load_form(struct web_req *req, size_t max)
  * 256 MB. No form or API body of the pod has more than a few hundred. */
 #define JSON_MAX_VALUES 20000
 
-/* Rejects documents nested deeper than JSON_MAX_DEPTH (cJSON recurses) or
- * with more than JSON_MAX_VALUES values before cJSON sees them. Strings
- * are skipped so brackets and commas inside don't count. */
-static bool
-json_depth_ok(const char *s, size_t len)
-{
-    int depth = 0;
-    size_t values = 0;
-    bool in_string = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > JSON_MAX_DEPTH || ++values > JSON_MAX_VALUES)
-                return false;
-        } else if (c == ',' || c == ':') {
-            if (++values > JSON_MAX_VALUES)
-                return false;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return true;
-}
-
 int
 web_req_load_json(struct web_req *req, size_t max)
 {
@@ -164,7 +133,7 @@ web_json_parse(const char *body, size_t len, size_t max, struct cJSON **out)
         return POD_ERR_LIMIT;
     if (len == 0) /* an empty body says nothing: no document */
         return POD_OK;
-    if (!body || !json_depth_ok(body, len))
+    if (!body || pod_json_guard(body, len, JSON_MAX_DEPTH, JSON_MAX_VALUES) != POD_OK)
         return POD_ERR_PARSE;
     *out = cJSON_ParseWithLength(body, len);
     return *out ? POD_OK : POD_ERR_PARSE;

@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/conf.h"
 #include "core/error.h"
+#include "core/json_guard.h"
 #include "core/settings.h"
 
 static void
@@ -173,6 +174,32 @@ test_settings_catalogue(void **state)
     assert_int_equal(pod_setting_parse(count, "", &v), POD_ERR_INVAL);
 }
 
+/* The pre-scan before cJSON: nesting and value counts, strings skipped. */
+static void
+test_json_guard(void **state)
+{
+    static const char deep3[] = "{\"a\":[[1]]}";
+    static const char quoted[] = "{\"a\":\"[[[[[[,,,,\\\"[[[[\"}";
+    static const char values[] = "[1,2,3,4]";
+    char deep[64];
+
+    (void)state;
+    assert_int_equal(pod_json_guard(deep3, strlen(deep3), 3, 0), POD_OK);
+    assert_int_equal(pod_json_guard(deep3, strlen(deep3), 2, 0), POD_ERR_LIMIT);
+    /* Brackets, commas and an escaped quote inside a string do not count. */
+    assert_int_equal(pod_json_guard(quoted, strlen(quoted), 1, 3), POD_OK);
+    /* [ and three commas: four values. */
+    assert_int_equal(pod_json_guard(values, strlen(values), 1, 4), POD_OK);
+    assert_int_equal(pod_json_guard(values, strlen(values), 1, 3), POD_ERR_LIMIT);
+    assert_int_equal(pod_json_guard(values, strlen(values), 1, 0), POD_OK);
+    /* Only len bytes are read: the deep tail is outside. */
+    memset(deep, '[', sizeof deep);
+    assert_int_equal(pod_json_guard(deep, 2, 2, 0), POD_OK);
+    assert_int_equal(pod_json_guard(deep, sizeof deep, 2, 0), POD_ERR_LIMIT);
+    /* A backslash as the last byte of an open string ends the scan. */
+    assert_int_equal(pod_json_guard("\"\\", 2, 1, 1), POD_OK);
+}
+
 int
 main(void)
 {
@@ -183,6 +210,7 @@ main(void)
         cmocka_unit_test(test_conf_parses_lines),
         cmocka_unit_test(test_conf_rejects_bad_input),
         cmocka_unit_test(test_settings_catalogue),
+        cmocka_unit_test(test_json_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
