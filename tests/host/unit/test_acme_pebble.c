@@ -57,22 +57,6 @@ static pid_t pebble_pid = -1;
 static int pebble_port;
 static char pebble_log[128];
 
-/* A TCP port that was free a moment ago. */
-static int
-free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static void
 sleep_ms(long ms)
 {
@@ -121,14 +105,15 @@ pebble_start(int nonce_reject)
     bool up = false;
 
     pebble_stop(); /* one left over by a failed test */
-    pebble_port = free_port();
+    pebble_port = test_free_port();
     snprintf(cfg_path, sizeof cfg_path, "%s/pebble.json", tmpdir);
     snprintf(cfg, sizeof cfg,
              "{\"pebble\":{\"listenAddress\":\"127.0.0.1:%d\","
              "\"managementListenAddress\":\"127.0.0.1:%d\",\"certificate\":\"%s\","
              "\"privateKey\":\"%s\",\"httpPort\":%d,\"tlsPort\":%d,\"ocspResponderURL\":\"\","
              "\"externalAccountBindingRequired\":false,\"certificateValidityPeriod\":3600}}",
-             pebble_port, free_port(), pebble_pem, pebble_pem, free_port(), free_port());
+             pebble_port, test_free_port(), pebble_pem, pebble_pem, test_free_port(),
+             test_free_port());
     test_spit(cfg_path, cfg, strlen(cfg));
     snprintf(pebble_log, sizeof pebble_log, "%s/pebble-%d.log", tmpdir, nonce_reject);
     snprintf(env_reject, sizeof env_reject, "%d", nonce_reject);
@@ -343,7 +328,7 @@ test_obtain_and_reuse_account(void **state)
     assert_string_not_equal(fp1, fp2); /* a new certificate replaced the old one */
 
     /* Nobody listening: unreachable, and the PEM stays as it was. */
-    snprintf(dir_url, sizeof dir_url, "https://localhost:%d/dir", free_port());
+    snprintf(dir_url, sizeof dir_url, "https://localhost:%d/dir", test_free_port());
     r = obtain_logged(&cfg, pem, &out, &log);
     free(log);
     assert_int_equal(r, ACME_ERR_UNREACHABLE);

@@ -23,6 +23,7 @@
 #include "drivers/storage/storage.h"
 #include "storetest.h"
 #include "web/server.h"
+#include "testutil.h"
 
 #define MB (1024ull * 1024)
 
@@ -112,21 +113,6 @@ test_real_statvfs(void **state)
 
 /* ---- through the web server (plain HTTP, dev mode) */
 
-static int
-free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* Sends one request and returns the status code; body (if given) gets
  * the start of the answer. */
 static int
@@ -164,7 +150,7 @@ test_web_refuses_writes_when_full(void **state)
     struct web_config wc = {.host = "localhost", .bind_address = "127.0.0.1", .dev = true};
     struct web_server *ws = NULL;
     char why[256], body[8192];
-    int port = free_port();
+    int port = test_free_port();
 
     assert_int_equal(crypto_rng_init(), POD_OK);
     wc.http_port = port;

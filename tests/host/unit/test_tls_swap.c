@@ -42,21 +42,7 @@
 #include "storetest.h"
 #include "web/server.h"
 #include "web/tls.h"
-
-static int
-free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
+#include "testutil.h"
 
 static int
 connect_local(int port)
@@ -255,7 +241,7 @@ test_swap_keeps_connections(void **state)
     assert_int_equal(crypto_tls_selfsigned_create(c, "localhost"), POD_OK);
     mismatch(a, b, bad);
     client_init();
-    wc.https_port = free_port();
+    wc.https_port = test_free_port();
     wc.tls_pem = a;
     assert_int_equal(web_server_start(&ws, &wc, f->st, why, sizeof why), POD_OK);
 
@@ -312,8 +298,8 @@ test_acme_challenge_on_plain_http(void **state)
     snprintf(pem, sizeof pem, "%s/a.pem", f->root);
     assert_int_equal(crypto_rng_init(), POD_OK);
     assert_int_equal(crypto_tls_selfsigned_create(pem, "localhost"), POD_OK);
-    wc.https_port = free_port();
-    wc.http_port = free_port();
+    wc.https_port = test_free_port();
+    wc.http_port = test_free_port();
     wc.tls_pem = pem; /* not dev: plain HTTP redirects */
     assert_int_equal(web_server_start(&ws, &wc, f->st, why, sizeof why), POD_OK);
 

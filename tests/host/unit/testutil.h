@@ -5,9 +5,13 @@
 #ifndef POD_TESTS_TESTUTIL_H
 #define POD_TESTS_TESTUTIL_H
 
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Reads a whole file into a new NUL-terminated buffer (free() it); *len, if
  * given, gets the size without the NUL. Fails the test when unreadable. */
@@ -32,6 +36,22 @@ test_slurp(const char *path, size_t *len)
     if (len)
         *len = (size_t)n;
     return buf;
+}
+
+/* A loopback TCP port that was free a moment ago. */
+static inline int
+test_free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
 }
 
 /* Writes len bytes of data to path, replacing it. Fails the test on error. */
