@@ -141,9 +141,8 @@ user_row(const struct store_user *u, void *ctx)
     return ++r->count >= 500 ? 1 : 0;
 }
 
-/* <section id="id" aria-labelledby="id-h"><h2 id="id-h">title</h2> */
-static void
-section_begin(struct html *h, const char *id, const char *title)
+void
+admin_section_begin(struct html *h, const char *id, const char *title)
 {
     html_printf(h, "<section id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">", id, id, id);
     html_text(h, title);
@@ -163,7 +162,7 @@ pod_section(struct html *h, const char *name, bool open, uint64_t users)
 {
     struct web_req *req = h->req;
 
-    section_begin(h, "pod", T("This pod"));
+    admin_section_begin(h, "pod", T("This pod"));
     html_raw(h, "<p>");
     ui_count(h, (double)users, T("1 account"), T("{} accounts"));
     html_raw(h, " · ");
@@ -195,7 +194,7 @@ invites_section(struct html *h, struct store_txn *txn)
     struct web_req *req = h->req;
     struct invite_rows rows = {.h = h, .now = drv_clock_wall()};
 
-    section_begin(h, "invites", T("Invitations"));
+    admin_section_begin(h, "invites", T("Invitations"));
     html_raw(h, "<p class=\"hint\">");
     html_text(h, T("An invitation link lets people create an account here even while sign-up "
                    "is closed. Share it with the people you mean."));
@@ -239,7 +238,7 @@ users_section(struct html *h, struct store_txn *txn)
     struct web_req *req = h->req;
     struct user_rows rows = {.h = h};
 
-    section_begin(h, "accounts", T("Accounts"));
+    admin_section_begin(h, "accounts", T("Accounts"));
     html_raw(h, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">");
     html_text(h, T("Accounts on this pod"));
     html_raw(h, "</caption><thead><tr>");
@@ -286,7 +285,7 @@ federation_section(struct html *h, struct store_txn *txn)
 
     store_inbox_count(txn, &inbox);
     store_outbox_count(txn, &outbox);
-    section_begin(h, "federation", T("Federation"));
+    admin_section_begin(h, "federation", T("Federation"));
     html_raw(h, "<p>");
     html_fill_n(h, T("Deliveries received and waiting to be processed: {}"), (long long)inbox);
     html_raw(h, "<br>");

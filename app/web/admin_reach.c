@@ -122,14 +122,6 @@ validity(struct html *h, int64_t not_after)
     html_raw(h, ")</span>");
 }
 
-static void
-section_begin(struct html *h, const char *id, const char *title)
-{
-    html_printf(h, "<section id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">", id, id, id);
-    html_text(h, title);
-    html_raw(h, "</h2>\n");
-}
-
 /* A form with one button posting to action. */
 static void
 button_form(struct html *h, const char *action, const char *label)
@@ -260,7 +252,7 @@ https_section(struct html *h, struct store_txn *txn, const struct task_acme_stat
     const struct cert_info ci = *cp;
     bool admin_cert = req->server->cfg.admin_cert;
 
-    section_begin(h, "https", T("HTTPS certificate"));
+    admin_section_begin(h, "https", T("HTTPS certificate"));
     html_raw(h, "<p>");
     if (admin_cert)
         html_text(h, T("The administrator's certificate (--cert and --key) is served. ACME is "
@@ -374,7 +366,7 @@ router_section(struct html *h)
     struct portmap_status ps;
 
     portmap_status(req->server->cfg.portmap, &ps);
-    section_begin(h, "router", T("Router"));
+    admin_section_begin(h, "router", T("Router"));
     html_raw(h, "<p class=\"portmap-state\">");
     html_text(h, portmap_state_text(req, ps.state));
     html_raw(h, "</p>\n");
@@ -447,7 +439,7 @@ reach_section(struct html *h, struct store_txn *txn, const struct cert_info *ci)
     selfcheck_last(&r);
     if (store_setting_get_u64(txn, POD_SETTING_LAST_INBOUND_AT, &inbound) != POD_OK)
         inbound = 0;
-    section_begin(h, "reachability", T("Reachability"));
+    admin_section_begin(h, "reachability", T("Reachability"));
     html_printf(h, "<p class=\"selfcheck selfcheck-%d\">", (int)r.outcome);
     html_text(h, selfcheck_text(req, r.outcome));
     html_raw(h, "</p><dl>\n");

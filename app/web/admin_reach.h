@@ -24,6 +24,10 @@ int admin_require(struct web_req *req);
  * UTC</time>. */
 void admin_time(struct html *h, int64_t t);
 
+/* Opens <section id="id" aria-labelledby="id-h"><h2 id="id-h">title</h2>
+ * (title translated already); the caller closes the section. */
+void admin_section_begin(struct html *h, const char *id, const char *title);
+
 /* Appends the sections "HTTPS certificate", "Router" and "Reachability";
  * txn (read) gives the settings and the last inbound delivery. */
 void admin_reach_sections(struct html *h, struct store_txn *txn);
