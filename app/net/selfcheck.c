@@ -21,7 +21,6 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
-#include "crypto/tls_cert.h"
 #include "core/log.h"
 #include "core/settings.h"
 #include "drivers/clock/clock.h"
@@ -35,16 +34,6 @@
 
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct selfcheck_result last; /* outcome SELFCHECK_NEVER (0) at first */
-
-/* The notAfter of the first certificate in pem_path as Unix seconds; 0
- * when it cannot be read. */
-static int64_t
-cert_not_after(const char *pem_path)
-{
-    struct crypto_cert_facts f;
-
-    return crypto_tls_pem_facts(pem_path, NULL, &f) == POD_OK && f.not_after > 0 ? f.not_after : 0;
-}
 
 static int64_t
 last_inbound(struct store *st)
@@ -260,7 +249,6 @@ selfcheck_run(const struct selfcheck_config *cfg, struct selfcheck_result *out)
     res.checked_at = drv_clock_wall();
     res.outcome = check(cfg, &res);
     res.took_ms = (unsigned)(drv_clock_monotonic_ms() - start);
-    res.cert_not_after = cert_not_after(cfg->tls_pem);
     res.last_inbound = last_inbound(cfg->store);
     if (res.outcome == SELFCHECK_OK)
         LOG_INFO("selfcheck", "reachable: %s (%u ms)", res.detail, res.took_ms);

@@ -4,8 +4,9 @@
  * links) through the pod's outbound client, so the name resolves and
  * connects as another pod's would (the public address, the router's
  * forward), with the certificate verified against the trust store. Also
- * reads the served certificate's validity and the time the last inbound
- * delivery arrived.
+ * reads the time the last inbound delivery arrived. (The served
+ * certificate's validity is the admin page's: it reads it once, from the
+ * ACME task or the listener's PEM.)
  *
  * selfcheck_run blocks (bounded by timeout_ms) and keeps its result for
  * selfcheck_last; both are thread-safe.
@@ -34,17 +35,15 @@ struct selfcheck_result {
     enum selfcheck_outcome outcome;
     int64_t checked_at; /* Unix seconds */
     unsigned took_ms;
-    int http_status;        /* of the last response, 0: none */
-    char detail[192];       /* the client's reason, one line, English */
-    int64_t cert_not_after; /* of the certificate served here; 0 unknown */
-    int64_t last_inbound;   /* when the last inbound delivery arrived; 0 never */
+    int http_status;      /* of the last response, 0: none */
+    char detail[192];     /* the client's reason, one line, English */
+    int64_t last_inbound; /* when the last inbound delivery arrived; 0 never */
 };
 
 struct selfcheck_config {
     struct http_client *http; /* borrowed; NULL: SELFCHECK_NO_CLIENT */
     struct store *store;      /* borrowed, for the last inbound delivery */
     const char *host;         /* the pod's public name ("name" or "name:port") */
-    const char *tls_pem;      /* the PEM being served (for its validity); may be NULL */
     unsigned timeout_ms;      /* 0: 10 s */
 };
 

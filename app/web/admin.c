@@ -380,23 +380,11 @@ page_admin(struct web_req *req)
     return admin_page(req, 200, web_query_value(req, "saved") ? T("Saved.") : NULL, NULL);
 }
 
-/* Reads the last value sent for a checkbox that has a hidden "0" first. */
-static const char *
-last_value(const struct web_req *req, const char *name)
-{
-    const char *v = NULL;
-
-    for (size_t i = 0; i < req->form.count; i++)
-        if (strcmp(req->form.fields[i].name, name) == 0)
-            v = req->form.fields[i].value;
-    return v;
-}
-
 int
 page_admin_settings(struct web_req *req)
 {
     const char *name = web_form_value(req, "pod_name");
-    const char *open = last_value(req, "registrations_open");
+    const char *open = web_form_last_value(req, "registrations_open");
     const struct pod_setting_def *d;
     struct store_txn *txn = NULL;
     uint64_t v = 0;

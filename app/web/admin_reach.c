@@ -32,39 +32,20 @@
 #define DIR_LETSENCRYPT      "letsencrypt"
 #define DIR_LE_STAGING       "letsencrypt-staging"
 
-/* What the page says of the certificate being served. */
-struct cert_info {
-    int64_t not_after; /* 0: unknown */
-    char issuer[128];
-    bool self_signed;
-};
-
-/* Reads the first certificate of pem_path into *ci. */
-static void
-cert_from_pem(const char *pem_path, struct cert_info *ci)
-{
-    struct crypto_cert_facts f;
-
-    if (crypto_tls_pem_facts(pem_path, NULL, &f) != POD_OK)
-        return;
-    ci->not_after = f.not_after;
-    snprintf(ci->issuer, sizeof ci->issuer, "%s", f.issuer);
-    ci->self_signed = f.self_signed;
-}
-
 /* The certificate served: what the ACME task reports (it knows a swapped
- * in one), else the PEM the listener was started with. */
+ * in one), else the first certificate of the PEM the listener was started
+ * with. names_host and not_before are not used here. */
 static void
-cert_served(struct web_req *req, const struct task_acme_status *st, struct cert_info *ci)
+cert_served(struct web_req *req, const struct task_acme_status *st, struct crypto_cert_facts *ci)
 {
-    memset(ci, 0, sizeof *ci);
-    if (st->cert_not_after) {
-        ci->not_after = st->cert_not_after;
-        snprintf(ci->issuer, sizeof ci->issuer, "%s", st->cert_issuer);
-        ci->self_signed = st->cert_self_signed;
+    if (!st->cert_not_after) {
+        crypto_tls_pem_facts(req->server->cfg.tls_pem, NULL, ci); /* zeroed when unreadable */
         return;
     }
-    cert_from_pem(req->server->cfg.tls_pem, ci);
+    memset(ci, 0, sizeof *ci);
+    ci->not_after = st->cert_not_after;
+    snprintf(ci->issuer, sizeof ci->issuer, "%s", st->cert_issuer);
+    ci->self_signed = st->cert_self_signed;
 }
 
 /* A time, or the word for none. */
@@ -244,12 +225,10 @@ acme_form(struct html *h, struct store_txn *txn)
 }
 
 static void
-https_section(struct html *h, struct store_txn *txn, const struct task_acme_status *sp,
-              const struct cert_info *cp)
+https_section(struct html *h, struct store_txn *txn, const struct task_acme_status *st,
+              const struct crypto_cert_facts *ci)
 {
     struct web_req *req = h->req;
-    const struct task_acme_status st = *sp;
-    const struct cert_info ci = *cp;
     bool admin_cert = req->server->cfg.admin_cert;
 
     admin_section_begin(h, "https", T("HTTPS certificate"));
@@ -257,46 +236,46 @@ https_section(struct html *h, struct store_txn *txn, const struct task_acme_stat
     if (admin_cert)
         html_text(h, T("The administrator's certificate (--cert and --key) is served. ACME is "
                        "not used."));
-    else if (ci.not_after && ci.self_signed)
+    else if (ci->not_after && ci->self_signed)
         html_text(h, T("A self-signed certificate made by the pod is served. Browsers warn about "
                        "it and other pods do not trust it: switch ACME on below."));
-    else if (ci.not_after)
+    else if (ci->not_after)
         html_text(h, T("A certificate from the certificate authority (ACME) is served."));
     else
         html_text(h, T("The certificate served could not be read."));
     html_raw(h, "</p><dl>\n");
-    dt_text(h, T("Issuer"), ci.issuer[0] ? ci.issuer : T("unknown"));
+    dt_text(h, T("Issuer"), ci->issuer[0] ? ci->issuer : T("unknown"));
     dt(h, T("Valid until"));
-    validity(h, ci.not_after);
+    validity(h, ci->not_after);
     dd_end(h);
-    dt_text(h, T("ACME"), acme_state_text(req, st.state));
-    if (st.directory_url[0] && !admin_cert)
-        dt_text(h, T("Directory"), st.directory_url);
-    if (st.last_result != ACME_OK) {
+    dt_text(h, T("ACME"), acme_state_text(req, st->state));
+    if (st->directory_url[0] && !admin_cert)
+        dt_text(h, T("Directory"), st->directory_url);
+    if (st->last_result != ACME_OK) {
         dt(h, T("Last failure"));
         html_raw(h, "<span class=\"acme-failure\">");
-        html_text(h, acme_result_text(req, st.last_result));
+        html_text(h, acme_result_text(req, st->last_result));
         html_raw(h, "</span>");
-        if (st.last_detail[0]) {
+        if (st->last_detail[0]) {
             html_raw(h, " <code class=\"detail\">");
-            html_text(h, st.last_detail);
+            html_text(h, st->last_detail);
             html_raw(h, "</code>");
         }
-        if (st.failures > 1) {
+        if (st->failures > 1) {
             html_raw(h, " ");
-            html_fill_n(h, T("({} failed attempts in a row)"), (long long)st.failures);
+            html_fill_n(h, T("({} failed attempts in a row)"), (long long)st->failures);
         }
         dd_end(h);
     }
-    if (!admin_cert && (st.last_attempt || st.state != TASK_ACME_OFF)) {
+    if (!admin_cert && (st->last_attempt || st->state != TASK_ACME_OFF)) {
         dt(h, T("Last attempt"));
-        when_or(h, st.last_attempt, T("never"));
+        when_or(h, st->last_attempt, T("never"));
         dd_end(h);
         dt(h, T("Last success"));
-        when_or(h, st.last_success, T("never"));
+        when_or(h, st->last_success, T("never"));
         dd_end(h);
         dt(h, T("Next attempt"));
-        when_or(h, st.next_attempt, T("none scheduled"));
+        when_or(h, st->next_attempt, T("none scheduled"));
         dd_end(h);
     }
     html_raw(h, "</dl>\n");
@@ -305,7 +284,7 @@ https_section(struct html *h, struct store_txn *txn, const struct task_acme_stat
         return;
     }
     acme_form(h, txn);
-    if (req->server->cfg.acme && st.state != TASK_ACME_OFF)
+    if (req->server->cfg.acme && st->state != TASK_ACME_OFF)
         button_form(h, "/admin/acme/renew", T("Renew now"));
     else if (!req->server->cfg.acme) {
         html_raw(h, "<p class=\"hint\">");
@@ -430,7 +409,7 @@ selfcheck_text(struct web_req *req, enum selfcheck_outcome o)
 }
 
 static void
-reach_section(struct html *h, struct store_txn *txn, const struct cert_info *ci)
+reach_section(struct html *h, struct store_txn *txn, const struct crypto_cert_facts *ci)
 {
     struct web_req *req = h->req;
     struct selfcheck_result r;
@@ -457,7 +436,7 @@ reach_section(struct html *h, struct store_txn *txn, const struct cert_info *ci)
         }
     }
     dt(h, T("Certificate valid until"));
-    validity(h, ci->not_after ? ci->not_after : r.cert_not_after);
+    validity(h, ci->not_after);
     dd_end(h);
     dt(h, T("Last delivery from another pod"));
     html_raw(h, "<span class=\"last-inbound\">");
@@ -473,7 +452,7 @@ void
 admin_reach_sections(struct html *h, struct store_txn *txn)
 {
     struct task_acme_status st;
-    struct cert_info ci;
+    struct crypto_cert_facts ci;
 
     task_acme_status(h->req->server->cfg.acme, &st);
     cert_served(h->req, &st, &ci);
@@ -483,18 +462,6 @@ admin_reach_sections(struct html *h, struct store_txn *txn)
 }
 
 /* ============================================================= Forms */
-
-/* The last value sent for name (a checkbox after its hidden "0"). */
-static const char *
-last_value(const struct web_req *req, const char *name)
-{
-    const char *v = NULL;
-
-    for (size_t i = 0; i < req->form.count; i++)
-        if (strcmp(req->form.fields[i].name, name) == 0)
-            v = req->form.fields[i].value;
-    return v;
-}
 
 /* A plausible contact address: "" or local@domain without spaces. */
 static bool
@@ -511,7 +478,7 @@ email_ok(const char *s)
 int
 page_admin_acme(struct web_req *req)
 {
-    const char *on_text = last_value(req, "acme_enabled");
+    const char *on_text = web_form_last_value(req, "acme_enabled");
     const char *email = web_form_value(req, "acme_email");
     const char *choice = web_form_value(req, "acme_directory");
     const char *url = web_form_value(req, "acme_directory_url");
@@ -587,7 +554,6 @@ page_admin_selfcheck(struct web_req *req)
         .http = req->server->cfg.http,
         .store = req->server->store,
         .host = req->server->cfg.host,
-        .tls_pem = req->server->cfg.tls_pem,
         .timeout_ms = SELFCHECK_TIMEOUT_MS,
     };
     struct selfcheck_result r;

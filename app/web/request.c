@@ -162,6 +162,17 @@ web_form_value(const struct web_req *req, const char *name)
 }
 
 const char *
+web_form_last_value(const struct web_req *req, const char *name)
+{
+    const char *v = NULL;
+
+    for (size_t i = 0; i < req->form.count; i++)
+        if (strcmp(req->form.fields[i].name, name) == 0)
+            v = req->form.fields[i].value;
+    return v;
+}
+
+const char *
 web_query_value(const struct web_req *req, const char *name)
 {
     return web_form_get(&req->query, name);

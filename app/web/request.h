@@ -86,6 +86,10 @@ const char *web_json_value(struct web_req *req, const char *name, const char *in
 /* The first value of a form field, or NULL. */
 const char *web_form_value(const struct web_req *req, const char *name);
 
+/* The last value of a form field, or NULL: a checkbox sends it after the
+ * hidden "0" that stands for unchecked. */
+const char *web_form_last_value(const struct web_req *req, const char *name);
+
 /* The first value of a query-string field, or NULL. */
 const char *web_query_value(const struct web_req *req, const char *name);
 

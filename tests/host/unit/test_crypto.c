@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 /* ------------------------------------------------------------------ helpers */
@@ -310,6 +311,35 @@ test_selfsigned_create(void **state)
     assert_int_not_equal(stat(dn, &st), 0);
 }
 
+/* What the admin page and the ACME task read of a certificate. */
+static void
+test_pem_facts(void **state)
+{
+    struct crypto_cert_facts f;
+    char path[128];
+    int64_t now = (int64_t)time(NULL);
+
+    (void)state;
+    path_in_tmp(path, sizeof path, "facts.pem");
+    assert_int_equal(crypto_tls_selfsigned_create(path, "Pod.Example:8443"), POD_OK);
+    assert_int_equal(crypto_tls_pem_facts(path, "pod.example", &f), POD_OK);
+    assert_true(f.self_signed);
+    assert_true(f.names_host); /* the SAN, whatever the case */
+    assert_true(f.issuer[0] != '\0');
+    /* Valid from about now for ten years. */
+    assert_true(f.not_before <= now + 60 && f.not_before > now - 2 * 86400);
+    assert_true(f.not_after > now + 9 * 365 * 86400LL);
+    assert_true(f.not_after < now + 11 * 365 * 86400LL);
+    assert_int_equal(crypto_tls_pem_facts(path, "other.example", &f), POD_OK);
+    assert_false(f.names_host);
+    assert_int_equal(crypto_tls_pem_facts(path, NULL, &f), POD_OK);
+    assert_false(f.names_host);
+    /* Nothing to read: an error and zeroed facts. */
+    assert_int_equal(crypto_tls_pem_facts("/nonexistent/tls.pem", NULL, &f), POD_ERR_INVAL);
+    assert_int_equal(f.not_after, 0);
+    assert_int_equal(crypto_tls_pem_facts(NULL, NULL, &f), POD_ERR_INVAL);
+}
+
 static void
 test_selfsigned_ip_hosts(void **state)
 {
@@ -510,6 +540,7 @@ main(void)
         cmocka_unit_test(test_random_uninitialised),
         cmocka_unit_test(test_selfsigned_create),
         cmocka_unit_test(test_selfsigned_ip_hosts),
+        cmocka_unit_test(test_pem_facts),
         cmocka_unit_test(test_pem_combine),
         cmocka_unit_test(test_pem_check_garbage),
     };

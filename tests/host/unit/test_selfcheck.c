@@ -3,8 +3,8 @@
  * (net/selfcheck.h) on a real LMDB store: the time of the last inbound
  * delivery is written with the queued delivery (store_inbox_push) and
  * survives a reopen; selfcheck_run without an outbound client answers
- * SELFCHECK_NO_CLIENT and still reads the served
- * certificate's notAfter and the last inbound time, and selfcheck_last
+ * SELFCHECK_NO_CLIENT and still reads the last inbound time, and
+ * selfcheck_last
  * keeps the result; the NodeInfo documents are read strictly and within
  * their size limit. The network parts run in
  * tests/host/integration/test_admin_reach.py.
@@ -17,8 +17,6 @@
 #include <cmocka.h>
 
 #include "core/settings.h"
-#include "crypto/crypto.h"
-#include "crypto/tls_cert.h"
 #include "net/selfcheck.h"
 #include "store/fed_inbox.h"
 #include "storetest.h"
@@ -89,40 +87,23 @@ test_run_without_network(void **state)
     struct selfcheck_result r, kept;
     struct selfcheck_config cfg = {.store = f->st, .host = "pod.example"};
     struct store_txn *txn;
-    char pem[256];
     uint64_t id;
-    int64_t now = (int64_t)time(NULL);
 
     txn = wtxn(f);
     assert_int_equal(store_inbox_push(txn, STORE_INBOX_PUBLIC, 0, "<x/>", 4, 1700000500, &id),
                      POD_OK);
     commit(txn);
-    snprintf(pem, sizeof pem, "%s/tls.pem", f->root);
-    assert_int_equal(crypto_rng_init(), POD_OK);
-    assert_int_equal(crypto_tls_selfsigned_create(pem, "pod.example"), POD_OK);
-    cfg.tls_pem = pem;
 
     /* No outbound client: says so, still reports the local facts. */
     selfcheck_run(&cfg, &r);
     assert_int_equal(r.outcome, SELFCHECK_NO_CLIENT);
     assert_true(r.detail[0] != '\0');
     assert_int_equal(r.last_inbound, 1700000500);
-    /* The self-signed certificate is valid for ten years. */
-    assert_true(r.cert_not_after > now + 9 * 365 * 86400LL);
-    assert_true(r.cert_not_after < now + 11 * 365 * 86400LL);
     assert_true(r.checked_at > 0);
     selfcheck_last(&kept);
     assert_int_equal(kept.outcome, SELFCHECK_NO_CLIENT);
     assert_int_equal(kept.checked_at, r.checked_at);
     assert_string_equal(kept.detail, r.detail);
-
-    /* No certificate file: unknown validity, no crash. */
-    cfg.tls_pem = NULL;
-    selfcheck_run(&cfg, &r);
-    assert_int_equal(r.cert_not_after, 0);
-    cfg.tls_pem = "/nonexistent/tls.pem";
-    selfcheck_run(&cfg, &r);
-    assert_int_equal(r.cert_not_after, 0);
 }
 
 static void
